@@ -1,0 +1,116 @@
+"""The ``airflow-gt`` command.
+
+Exit codes: 0 done; 1 the data was read but fails (a merge conflict, a taken label attribute);
+2 the input could not be read or parsed (the message names the file and line), or bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+
+from airflow_gt import __version__
+from airflow_gt.exceptions import AirflowGtError, ChainingError, MergeError
+from airflow_gt.manifests.chaining import Selection, chain_manifest
+from airflow_gt.manifests.merging import merge_manifests
+
+EXIT_OK, EXIT_DATA_FAILED, EXIT_UNREADABLE = 0, 1, 2
+
+
+def _chain(args: argparse.Namespace) -> dict[str, object]:
+    selection = Selection(
+        status=args.status,
+        class_names=frozenset(args.class_name) if args.class_name else None,
+        confidence_below=args.confidence_below,
+        lowest_quantile=args.lowest_quantile,
+        sample_size=args.sample,
+        seed=args.seed,
+    )
+    result = chain_manifest(
+        args.source,
+        args.out,
+        new_label_attribute=args.new_label_attribute,
+        selection=selection,
+        label_attribute=args.label_attribute,
+        follow_up=args.follow_up,
+    )
+    return asdict(result)
+
+
+def _merge(args: argparse.Namespace) -> dict[str, object]:
+    result = merge_manifests(
+        args.sources, args.out, on_missing=args.on_missing, on_conflict=args.on_conflict
+    )
+    summary = asdict(result)
+    summary["issues"] = [str(issue) for issue in result.issues]
+    return summary
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="airflow-gt", description="Ground Truth manifests: chain and merge labeling jobs."
+    )
+    parser.add_argument("--version", action="version", version=f"airflow-gt {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    chain = commands.add_parser(
+        "chain", help="write a follow-up job's input manifest from an output manifest"
+    )
+    chain.add_argument("source", help="output manifest: local path or s3:// URI")
+    chain.add_argument("--out", required=True, help="input manifest to write (path or s3://)")
+    chain.add_argument("--new-label-attribute", required=True)
+    chain.add_argument("--label-attribute", help="the label to select on (detected if one)")
+    chain.add_argument("--follow-up", help="the follow-up job type or built-in task")
+    chain.add_argument(
+        "--status", default="all", choices=["all", "labeled", "unlabeled", "failed"]
+    )
+    chain.add_argument("--class-name", action="append", help="keep lines with this class")
+    chain.add_argument("--confidence-below", type=float)
+    chain.add_argument("--lowest-quantile", type=float)
+    chain.add_argument("--sample", type=int, help="then keep a random sample of this many")
+    chain.add_argument("--seed", type=int, default=0)
+    chain.set_defaults(run=_chain)
+
+    merge = commands.add_parser("merge", help="join job outputs on source-ref / source")
+    merge.add_argument("sources", nargs="+", help="output manifests (at least two)")
+    merge.add_argument("--out", required=True)
+    merge.add_argument("--on-missing", default="keep", choices=["keep", "drop", "error"])
+    merge.add_argument("--on-conflict", default="error", choices=["error", "first"])
+    merge.set_defaults(run=_merge)
+
+    for sub in (chain, merge):
+        sub.add_argument("--format", default="text", choices=["text", "json"])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_UNREADABLE if exc.code else EXIT_OK
+    try:
+        summary = args.run(args)
+    except (ChainingError, MergeError) as exc:
+        print(f"airflow-gt: {exc}", file=sys.stderr)
+        return EXIT_DATA_FAILED
+    except AirflowGtError as exc:
+        print(f"airflow-gt: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if args.format == "json":
+        print(json.dumps(summary, sort_keys=True))
+    else:
+        for key, value in summary.items():
+            if isinstance(value, list):
+                print(f"{key}:")
+                print("".join(f"  {item}\n" for item in value), end="")
+            else:
+                print(f"{key}: {value}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

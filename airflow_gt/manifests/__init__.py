@@ -1,0 +1,114 @@
+"""The manifest core: pure Python, no Airflow import.
+
+Read and write Ground Truth manifests (local or ``s3://``), know every job type, find and check
+label attributes, view labels as typed objects, locate a job's output, and chain or merge jobs.
+"""
+
+from airflow_gt.manifests.attributes import (
+    LabelAttribute,
+    find_label_attribute,
+    label_attributes,
+    source_of,
+    validate_job_name,
+    validate_label_attribute_name,
+)
+from airflow_gt.manifests.categories import (
+    LabelCategory,
+    LabelCategoryConfig,
+    read_label_categories,
+    write_label_categories,
+)
+from airflow_gt.manifests.chaining import ChainResult, Selection, chain_manifest, select_lines
+from airflow_gt.manifests.job_types import (
+    BUILT_IN_TASKS,
+    JOB_TYPES,
+    LAMBDA_ACCOUNTS,
+    BuiltInTask,
+    JobType,
+    LabelShape,
+    built_in_task,
+    job_type,
+    lambda_arn,
+    tasks_for_job_type,
+)
+from airflow_gt.manifests.labels import (
+    BoundingBox,
+    BoundingBoxLabel,
+    ClassificationLabel,
+    ColorMapEntry,
+    ImageSize,
+    Label,
+    LabelMetadata,
+    MultiLabelClassification,
+    ReferenceLabel,
+    SegmentationLabel,
+    TextSpan,
+    TextSpanLabel,
+    VerificationLabel,
+    parse_label,
+)
+from airflow_gt.manifests.layout import LabelingJobOutputLayout, parse_worker_response_key
+from airflow_gt.manifests.merging import MergeIssue, MergeResult, merge_manifests
+from airflow_gt.manifests.reader import read_manifest
+from airflow_gt.manifests.storage import S3Location
+from airflow_gt.manifests.worker_responses import (
+    WorkerAnswer,
+    WorkerResponse,
+    parse_worker_response,
+    read_worker_responses,
+)
+from airflow_gt.manifests.writer import ManifestWriter, write_manifest
+
+__all__ = [
+    "BUILT_IN_TASKS",
+    "JOB_TYPES",
+    "LAMBDA_ACCOUNTS",
+    "BoundingBox",
+    "BoundingBoxLabel",
+    "BuiltInTask",
+    "ChainResult",
+    "ClassificationLabel",
+    "ColorMapEntry",
+    "ImageSize",
+    "JobType",
+    "Label",
+    "LabelAttribute",
+    "LabelCategory",
+    "LabelCategoryConfig",
+    "LabelMetadata",
+    "LabelShape",
+    "LabelingJobOutputLayout",
+    "ManifestWriter",
+    "MergeIssue",
+    "MergeResult",
+    "MultiLabelClassification",
+    "ReferenceLabel",
+    "S3Location",
+    "SegmentationLabel",
+    "Selection",
+    "TextSpan",
+    "TextSpanLabel",
+    "VerificationLabel",
+    "WorkerAnswer",
+    "WorkerResponse",
+    "built_in_task",
+    "chain_manifest",
+    "find_label_attribute",
+    "job_type",
+    "label_attributes",
+    "lambda_arn",
+    "merge_manifests",
+    "parse_label",
+    "parse_worker_response",
+    "parse_worker_response_key",
+    "read_label_categories",
+    "read_manifest",
+    "read_worker_responses",
+    "select_lines",
+    "source_of",
+    "tasks_for_job_type",
+    "validate_job_name",
+    "validate_label_attribute_name",
+    "write_label_categories",
+    "write_manifest",
+]

@@ -1,0 +1,250 @@
+"""Chaining: from a job's output manifest, write the input manifest of a follow-up job.
+
+Every kept line is written as it was read, every key included: the earlier labels are what a
+verification or adjustment job works on. Which lines are kept is a :class:`Selection`, applied to
+one label attribute (detected when the lines carry exactly one):
+
+- ``status``: all lines, or only the labeled, unlabeled or failed (``failure-reason``) ones;
+- ``class_names``: lines whose label assigns any of these classes;
+- ``confidence_below``: lines whose lowest label confidence is below a threshold;
+- ``lowest_quantile``: lines in the lowest fraction of confidence *within their group*, a group
+  being one job (metadata ``job-name``) and one kind of labeler (``human-annotated``), because
+  Ground Truth's confidences are not comparable across jobs or between humans and machines;
+- ``sample_size``: then a random sample of that many lines, fixed by ``seed``.
+
+The source is streamed: once when no quantile or sample is asked for, otherwise twice (the first
+pass keeps only line numbers and confidences).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from array import array
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from airflow_gt.exceptions import ConfigurationError, LabelAttributeExistsError
+from airflow_gt.manifests.attributes import (
+    METADATA_SUFFIX,
+    REF_SUFFIX,
+    LabelAttribute,
+    find_label_attribute,
+    label_attributes,
+    validate_label_attribute_name,
+)
+from airflow_gt.manifests.job_types import BuiltInTask, JobType
+from airflow_gt.manifests.labels import Label, parse_label
+from airflow_gt.manifests.reader import Record, read_manifest
+from airflow_gt.manifests.storage import Source, source_name
+from airflow_gt.manifests.writer import ManifestWriter
+
+Status = Literal["all", "labeled", "unlabeled", "failed"]
+_STATUSES = ("all", "labeled", "unlabeled", "failed")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which lines of an output manifest go into the follow-up job; validated when made."""
+
+    status: Status = "all"
+    class_names: frozenset[str] | None = None
+    confidence_below: float | None = None
+    lowest_quantile: float | None = None
+    sample_size: int | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.status not in _STATUSES:
+            raise ConfigurationError("status", f"must be one of {', '.join(_STATUSES)}")
+        if self.class_names is not None:
+            if isinstance(self.class_names, str) or not self.class_names:
+                raise ConfigurationError("class_names", "must be a non-empty set of class names")
+            object.__setattr__(self, "class_names", frozenset(self.class_names))
+        if self.confidence_below is not None and not 0 < self.confidence_below <= 1:
+            raise ConfigurationError("confidence_below", "must be in (0, 1]")
+        if self.lowest_quantile is not None and not 0 < self.lowest_quantile <= 1:
+            raise ConfigurationError("lowest_quantile", "must be in (0, 1]")
+        if self.sample_size is not None and self.sample_size < 0:
+            raise ConfigurationError("sample_size", "must not be negative")
+        if self.uses_labels and self.status in ("unlabeled", "failed"):
+            raise ConfigurationError(
+                "status", f"{self.status} lines have no label to filter by class or confidence"
+            )
+
+    @property
+    def uses_labels(self) -> bool:
+        """True when the selection looks into the labels (not only at which lines have one)."""
+        return (
+            self.class_names is not None
+            or self.confidence_below is not None
+            or self.lowest_quantile is not None
+        )
+
+
+@dataclass(frozen=True)
+class ChainResult:
+    """What a chaining step read and wrote."""
+
+    destination: str
+    label_attribute: str | None
+    lines_read: int
+    lines_written: int
+
+
+def line_confidence(label: Label) -> float | None:
+    """A line's confidence for selection: the lowest of its label's confidences."""
+    return min(label.confidences, default=None)
+
+
+def _group(label: Label) -> tuple[str | None, bool | None]:
+    return label.metadata.job_name, label.metadata.human_annotated
+
+
+class _Chooser:
+    """Applies the per-line part of a selection, remembering the detected label attribute."""
+
+    def __init__(self, source: str, selection: Selection, attribute: str | None) -> None:
+        self.source = source
+        self.selection = selection
+        self.attribute = attribute
+
+    def _attribute(self, record: Record, line: int) -> LabelAttribute | None:
+        if self.attribute is not None:
+            return find_label_attribute(record, self.attribute)
+        found = label_attributes(record)
+        if len(found) > 1:
+            names = ", ".join(a.name for a in found)
+            raise ConfigurationError(
+                "label_attribute",
+                f"{self.source}, line {line} carries the labels of several jobs ({names}); "
+                "name the one to select on",
+            )
+        if found:
+            self.attribute = found[0].name
+            return found[0]
+        return None
+
+    def label(self, record: Record, line: int) -> tuple[bool, Label | None]:
+        """Whether the line passes the status, class and threshold filters, and its label."""
+        wanted = self.selection
+        if wanted.status == "all" and not wanted.uses_labels:
+            return True, None
+        attribute = self._attribute(record, line)
+        if attribute is None:
+            return wanted.status in ("all", "unlabeled"), None
+        if attribute.is_failed(record):
+            return wanted.status in ("all", "failed") and not wanted.uses_labels, None
+        if not attribute.is_labeled(record):
+            return wanted.status in ("all", "unlabeled") and not wanted.uses_labels, None
+        if wanted.status not in ("all", "labeled"):
+            return False, None
+        label = parse_label(record, attribute, source=self.source, line=line)
+        assert label is not None
+        if wanted.class_names is not None and not (label.class_names & wanted.class_names):
+            return False, label
+        if wanted.confidence_below is not None:
+            confidence = line_confidence(label)
+            if confidence is None or confidence >= wanted.confidence_below:
+                return False, label
+        return True, label
+
+
+def _chosen_lines(
+    source: Source, selection: Selection, attribute: str | None, s3_client: Any
+) -> tuple[set[int], str | None]:
+    """First pass: the line numbers that pass a selection with a quantile or a sample."""
+    chooser = _Chooser(source_name(source), selection, attribute)
+    numbers = array("q")
+    confidences = array("d")
+    groups: dict[tuple[str | None, bool | None], array[float]] = defaultdict(lambda: array("d"))
+    group_of: list[tuple[str | None, bool | None]] = []
+    for line, record in read_manifest(source, s3_client=s3_client):
+        passed, label = chooser.label(record, line)
+        if not passed:
+            continue
+        if selection.lowest_quantile is not None:
+            confidence = None if label is None else line_confidence(label)
+            if confidence is None or label is None:
+                continue
+            groups[_group(label)].append(confidence)
+            group_of.append(_group(label))
+            confidences.append(confidence)
+        numbers.append(line)
+    candidates: list[int] = list(numbers)
+    if selection.lowest_quantile is not None:
+        limits = {}
+        for key, values in groups.items():
+            ordered = sorted(values)
+            limits[key] = ordered[max(1, math.ceil(selection.lowest_quantile * len(ordered))) - 1]
+        candidates = [
+            n for n, c, g in zip(numbers, confidences, group_of, strict=True) if c <= limits[g]
+        ]
+    if selection.sample_size is not None and selection.sample_size < len(candidates):
+        candidates = random.Random(selection.seed).sample(candidates, selection.sample_size)
+    return set(candidates), chooser.attribute
+
+
+def _check_new_attribute(record: Mapping[str, Any], name: str, source: str, line: int) -> None:
+    base = name.removesuffix(REF_SUFFIX)
+    for key in (name, base, base + REF_SUFFIX, base + METADATA_SUFFIX):
+        if key in record:
+            raise LabelAttributeExistsError(source, line, name, key)
+
+
+def select_lines(
+    source: Source,
+    selection: Selection = Selection(),
+    *,
+    label_attribute: str | None = None,
+    s3_client: Any = None,
+) -> Iterator[tuple[int, Record]]:
+    """The ``(line number, record)`` pairs of ``source`` that ``selection`` keeps, in order."""
+    name = source_name(source)
+    if selection.lowest_quantile is not None or selection.sample_size is not None:
+        chosen, label_attribute = _chosen_lines(source, selection, label_attribute, s3_client)
+        for line, record in read_manifest(source, s3_client=s3_client):
+            if line in chosen:
+                yield line, record
+        return
+    chooser = _Chooser(name, selection, label_attribute)
+    for line, record in read_manifest(source, s3_client=s3_client):
+        if chooser.label(record, line)[0]:
+            yield line, record
+
+
+def chain_manifest(
+    source: Source,
+    destination: Source,
+    *,
+    new_label_attribute: str,
+    selection: Selection = Selection(),
+    label_attribute: str | None = None,
+    follow_up: JobType | BuiltInTask | str | None = None,
+    s3_client: Any = None,
+) -> ChainResult:
+    """Write the input manifest of a follow-up job from the output manifest ``source``.
+
+    :param new_label_attribute: the follow-up job's label attribute; it must follow the naming
+        rules (for ``follow_up``'s job type or task when given) and be absent from every kept line.
+    :param label_attribute: the earlier job's attribute the selection looks at; detected when
+        the lines carry exactly one.
+    """
+    validate_label_attribute_name(new_label_attribute, follow_up)
+    name = source_name(source)
+    lines_read = 0
+    detected = label_attribute
+    chooser_selection = selection
+    with ManifestWriter(destination, s3_client=s3_client) as writer:
+        for line, record in select_lines(
+            source, chooser_selection, label_attribute=label_attribute, s3_client=s3_client
+        ):
+            _check_new_attribute(record, new_label_attribute, name, line)
+            if detected is None:
+                found = label_attributes(record)
+                detected = found[0].name if len(found) == 1 else None
+            writer.write(record)
+            lines_read = line
+    return ChainResult(writer.destination, detected, lines_read, writer.lines_written)

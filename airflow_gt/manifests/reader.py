@@ -1,0 +1,72 @@
+"""Read a manifest (JSON Lines) as a stream of ``(line number, record)``.
+
+One line is held at a time, so memory does not grow with the file. Every broken line raises a
+:class:`~airflow_gt.exceptions.ManifestLineError` subclass that names the source and the 1-based
+line. Empty lines at the very end of a file are tolerated (editors add them); an empty line with
+data after it is an error, reported at the empty line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import orjson
+
+from airflow_gt.exceptions import (
+    ByteOrderMarkError,
+    EmptyLineError,
+    InvalidJsonError,
+    InvalidUtf8Error,
+    ManifestLineError,
+    NotAnObjectError,
+)
+from airflow_gt.manifests.storage import Source, iter_lines, source_name
+
+Record = dict[str, Any]
+"""One manifest line, parsed."""
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+_JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number",
+               bool: "a boolean", type(None): "null"}
+
+
+def read_manifest(source: Source, *, s3_client: Any = None) -> Iterator[tuple[int, Record]]:
+    """Yield ``(line_number, record)`` for each line of a local file or ``s3://`` object."""
+    return parse_lines(iter_lines(source, s3_client), source_name(source))
+
+
+def parse_lines(lines: Iterable[bytes], source: str) -> Iterator[tuple[int, Record]]:
+    """Parse raw lines; ``source`` is how errors name where the lines came from."""
+    loads = orjson.loads
+    empty_line = 0
+    for number, raw in enumerate(lines, 1):
+        try:
+            record = loads(raw)
+        except orjson.JSONDecodeError as exc:
+            if not raw.strip():
+                empty_line = empty_line or number
+                continue
+            raise line_error(source, number, raw, exc) from None
+        if empty_line:
+            raise EmptyLineError(source, empty_line)
+        if type(record) is not dict:
+            raise NotAnObjectError(source, number, _JSON_KINDS.get(type(record), "a value"))
+        yield number, record
+
+
+def line_error(source: str, number: int, raw: bytes, exc: Exception) -> ManifestLineError:
+    """The most precise error for a line orjson rejected: BOM, bad UTF-8, or bad JSON."""
+    if raw.startswith(UTF8_BOM):
+        return ByteOrderMarkError(source, number)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as decode_error:
+        byte = raw[decode_error.start]
+        return InvalidUtf8Error(
+            source, number, f"byte 0x{byte:02x} at column {decode_error.start + 1}"
+        )
+    if isinstance(exc, orjson.JSONDecodeError):
+        return InvalidJsonError(source, number, f"{exc.msg} at column {exc.colno}")
+    return InvalidJsonError(source, number, str(exc))

@@ -1,0 +1,137 @@
+"""Where manifests live: a local path or an ``s3://bucket/key`` URI.
+
+boto3 is imported only when an S3 location is used without a client, so importing this module
+stays cheap. Callers that hold a client (an Airflow hook's, a test's) pass it in; otherwise
+``boto3.client("s3")`` is made, which honours ``AWS_ENDPOINT_URL`` for the local stand-in.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from airflow_gt.exceptions import ConfigurationError, ManifestError, ManifestNotFoundError
+
+S3_SCHEME = "s3://"
+READ_CHUNK_BYTES = 1 << 20
+_MISSING_CODES = frozenset({"NoSuchKey", "NoSuchBucket", "404", "NotFound"})
+
+Source = str | os.PathLike[str]
+"""A manifest's location: a local path or an ``s3://`` URI."""
+
+
+@dataclass(frozen=True)
+class S3Location:
+    """A bucket and key, parsed from or printed as ``s3://bucket/key``."""
+
+    bucket: str
+    key: str
+
+    @classmethod
+    def parse(cls, uri: str) -> S3Location:
+        if not uri.startswith(S3_SCHEME):
+            raise ConfigurationError("uri", f"{uri!r} is not an s3:// URI")
+        bucket, _, key = uri[len(S3_SCHEME) :].partition("/")
+        if not bucket:
+            raise ConfigurationError("uri", f"{uri!r} names no bucket")
+        return cls(bucket, key)
+
+    def child(self, *parts: str) -> S3Location:
+        """The location of ``parts`` joined under this one, as under a folder."""
+        prefix = self.key.rstrip("/")
+        joined = "/".join(part.strip("/") for part in parts if part)
+        return S3Location(self.bucket, f"{prefix}/{joined}" if prefix else joined)
+
+    def __str__(self) -> str:
+        return f"{S3_SCHEME}{self.bucket}/{self.key}"
+
+
+def is_s3_uri(source: Source) -> bool:
+    return isinstance(source, str) and source.startswith(S3_SCHEME)
+
+
+def source_name(source: Source) -> str:
+    """How a source is named in messages: the URI as given, or the local path."""
+    return source if isinstance(source, str) else os.fspath(source)
+
+
+def default_s3_client() -> Any:
+    """A boto3 S3 client from the environment (credentials, region, ``AWS_ENDPOINT_URL``)."""
+    import boto3
+
+    return boto3.client("s3")
+
+
+def error_code(exc: Exception) -> str:
+    """The AWS error code of a botocore ``ClientError`` (empty for anything else)."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+def get_s3_body(client: Any, location: S3Location) -> Any:
+    """Open an S3 object for streaming; a missing object or bucket is ManifestNotFoundError."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return client.get_object(Bucket=location.bucket, Key=location.key)["Body"]
+    except ClientError as exc:
+        if error_code(exc) in _MISSING_CODES:
+            raise ManifestNotFoundError(str(location)) from None
+        raise ManifestError(f"{location}: cannot be read ({exc})") from exc
+
+
+def iter_s3_lines(client: Any, location: S3Location) -> Iterator[bytes]:
+    """The object's lines (split on ``\\n`` only), read in chunks: memory stays flat."""
+    body = get_s3_body(client, location)
+    pending = b""
+    try:
+        for chunk in body.iter_chunks(READ_CHUNK_BYTES):
+            lines = (pending + chunk).split(b"\n")
+            pending = lines.pop()
+            yield from lines
+        if pending:
+            yield pending
+    finally:
+        body.close()
+
+
+def iter_local_lines(path: Path) -> Iterator[bytes]:
+    """The file's lines (split on ``\\n`` only, as bytes)."""
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise ManifestNotFoundError(os.fspath(path)) from None
+    except OSError as exc:
+        raise ManifestError(f"{path}: cannot be read ({exc.strerror})") from exc
+    with handle:
+        yield from handle
+
+
+def iter_lines(source: Source, s3_client: Any = None) -> Iterator[bytes]:
+    """The raw lines of a local file or S3 object, streamed."""
+    if is_s3_uri(source):
+        client = s3_client if s3_client is not None else default_s3_client()
+        return iter_s3_lines(client, S3Location.parse(str(source)))
+    return iter_local_lines(Path(source))
+
+
+def read_bytes(source: Source, s3_client: Any = None) -> bytes:
+    """The whole content of a small local file or S3 object (a configuration, a response)."""
+    if is_s3_uri(source):
+        client = s3_client if s3_client is not None else default_s3_client()
+        body = get_s3_body(client, S3Location.parse(str(source)))
+        try:
+            return bytes(body.read())
+        finally:
+            body.close()
+    try:
+        return Path(source).read_bytes()
+    except FileNotFoundError:
+        raise ManifestNotFoundError(source_name(source)) from None
+    except OSError as exc:
+        raise ManifestError(f"{source_name(source)}: cannot be read ({exc.strerror})") from exc

@@ -1,0 +1,31 @@
+"""What `airflow providers list` shows for airflow-gt (its `apache_airflow_provider` entry).
+
+Airflow validates this against its provider schema when it starts; an invalid entry stops every
+Airflow command, so a test keeps it valid.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_gt import __version__
+
+
+def get_provider_info() -> dict[str, Any]:
+    return {
+        "package-name": "airflow-gt",
+        "name": "Amazon SageMaker Ground Truth labeling pipelines",
+        "description": (
+            "Operators, sensors and deferrable triggers for Amazon SageMaker Ground Truth "
+            "labeling jobs and Amazon Rekognition Custom Moderation adapters, with manifest "
+            "validation by Great Expectations and a local AWS stand-in."
+        ),
+        "versions": [__version__],
+        "integrations": [
+            {
+                "integration-name": "Amazon SageMaker Ground Truth",
+                "external-doc-url": "https://docs.aws.amazon.com/sagemaker/latest/dg/sms.html",
+                "tags": ["aws"],
+            },
+        ],
+    }
