@@ -118,7 +118,9 @@ def test_label_attribute_ref_rules_by_type_and_task() -> None:
     with pytest.raises(NameRuleError, match="must not end in '-ref' for job type object"):
         validate_label_attribute_name("boxes-ref", "object-detection")
     with pytest.raises(NameRuleError, match="must not end in '-ref' for task Verification"):
-        validate_label_attribute_name("verify-ref", built_in_task("VerificationSemanticSegmentation"))
+        validate_label_attribute_name(
+            "verify-ref", built_in_task("VerificationSemanticSegmentation")
+        )
     with pytest.raises(NameRuleError, match="must end in '-ref' for task Adjustment"):
         validate_label_attribute_name("adjusted", built_in_task("AdjustmentSemanticSegmentation"))
 

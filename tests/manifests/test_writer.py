@@ -106,7 +106,7 @@ def test_large_s3_write_goes_multipart_and_appears_whole(
 
 
 def test_s3_write_to_a_missing_bucket_is_a_write_error(s3: Any) -> None:
-    with pytest.raises(ManifestWriteError, match="s3://no-such-bucket/m.manifest"):
+    with pytest.raises(ManifestWriteError, match=r"s3://no-such-bucket/m\.manifest"):
         write_manifest("s3://no-such-bucket/m.manifest", RECORDS, s3_client=s3)
 
 
