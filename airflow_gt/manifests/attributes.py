@@ -15,6 +15,7 @@ from typing import Any
 
 from airflow_gt.exceptions import NameRuleError
 from airflow_gt.manifests.job_types import (
+    BUILT_IN_TASKS,
     TYPE_PREFIX,
     BuiltInTask,
     JobType,
@@ -135,12 +136,14 @@ def validate_label_attribute_name(
 ) -> str:
     """Return ``name`` if it is a valid label attribute for ``kind``, else raise NameRuleError.
 
-    ``kind`` is a job type (or its name) or a built-in task; without it only the rules common
-    to every type are checked.
+    ``kind`` is a job type or a built-in task, or the name of either; without it only the
+    rules common to every type are checked.
     """
     rule = _pattern_rule(name, LABEL_ATTRIBUTE_PATTERN, LABEL_ATTRIBUTE_MAX_LENGTH)
     if rule is None and METADATA_SUFFIX in name:
         rule = "must not contain '-metadata'"
+    if isinstance(kind, str) and kind in BUILT_IN_TASKS:
+        kind = BUILT_IN_TASKS[kind]
     if rule is None and kind is not None:
         if isinstance(kind, BuiltInTask):
             wants_ref, what = kind.requires_ref_attribute, f"task {kind.name}"

@@ -110,6 +110,14 @@ class _Chooser:
         self.source = source
         self.selection = selection
         self.attribute = attribute
+        self._noted = attribute is not None
+
+    def _note(self, record: Record) -> None:
+        """Without filters, still note the attribute of the first labeled line, if it is one."""
+        found = label_attributes(record)
+        if found:
+            self._noted = True
+            self.attribute = found[0].name if len(found) == 1 else None
 
     def _attribute(self, record: Record, line: int) -> LabelAttribute | None:
         if self.attribute is not None:
@@ -131,10 +139,12 @@ class _Chooser:
         """Whether the line passes the status, class and threshold filters, and its label."""
         wanted = self.selection
         if wanted.status == "all" and not wanted.uses_labels:
+            if not self._noted:
+                self._note(record)
             return True, None
         attribute = self._attribute(record, line)
         if attribute is None:
-            return wanted.status in ("all", "unlabeled"), None
+            return wanted.status in ("all", "unlabeled") and not wanted.uses_labels, None
         if attribute.is_failed(record):
             return wanted.status in ("all", "failed") and not wanted.uses_labels, None
         if not attribute.is_labeled(record):
@@ -178,7 +188,9 @@ def _chosen_lines(
         limits = {}
         for key, values in groups.items():
             ordered = sorted(values)
-            limits[key] = ordered[max(1, math.ceil(selection.lowest_quantile * len(ordered))) - 1]
+            # round first: 0.07 * 100 is 7.000000000000001 in floating point, not 7
+            count = math.ceil(round(selection.lowest_quantile * len(ordered), 9))
+            limits[key] = ordered[max(1, count) - 1]
         candidates = [
             n for n, c, g in zip(numbers, confidences, group_of, strict=True) if c <= limits[g]
         ]
@@ -194,6 +206,39 @@ def _check_new_attribute(record: Mapping[str, Any], name: str, source: str, line
             raise LabelAttributeExistsError(source, line, name, key)
 
 
+@dataclass
+class _Progress:
+    """What a selection pass learnt: how many lines it read, which attribute it selected on."""
+
+    lines_read: int = 0
+    label_attribute: str | None = None
+
+
+def _select(
+    source: Source,
+    selection: Selection,
+    label_attribute: str | None,
+    s3_client: Any,
+    progress: _Progress,
+) -> Iterator[tuple[int, Record]]:
+    progress.label_attribute = label_attribute
+    chosen: set[int] | None = None
+    chooser = _Chooser(source_name(source), selection, label_attribute)
+    if selection.lowest_quantile is not None or selection.sample_size is not None:
+        chosen, progress.label_attribute = _chosen_lines(
+            source, selection, label_attribute, s3_client
+        )
+    for line, record in read_manifest(source, s3_client=s3_client):
+        progress.lines_read = line
+        if chosen is not None:
+            if line in chosen:
+                yield line, record
+        elif chooser.label(record, line)[0]:
+            yield line, record
+    if chosen is None:
+        progress.label_attribute = chooser.attribute
+
+
 def select_lines(
     source: Source,
     selection: Selection = Selection(),
@@ -202,17 +247,7 @@ def select_lines(
     s3_client: Any = None,
 ) -> Iterator[tuple[int, Record]]:
     """The ``(line number, record)`` pairs of ``source`` that ``selection`` keeps, in order."""
-    name = source_name(source)
-    if selection.lowest_quantile is not None or selection.sample_size is not None:
-        chosen, label_attribute = _chosen_lines(source, selection, label_attribute, s3_client)
-        for line, record in read_manifest(source, s3_client=s3_client):
-            if line in chosen:
-                yield line, record
-        return
-    chooser = _Chooser(name, selection, label_attribute)
-    for line, record in read_manifest(source, s3_client=s3_client):
-        if chooser.label(record, line)[0]:
-            yield line, record
+    return _select(source, selection, label_attribute, s3_client, _Progress())
 
 
 def chain_manifest(
@@ -228,23 +263,18 @@ def chain_manifest(
     """Write the input manifest of a follow-up job from the output manifest ``source``.
 
     :param new_label_attribute: the follow-up job's label attribute; it must follow the naming
-        rules (for ``follow_up``'s job type or task when given) and be absent from every kept line.
+        rules (for ``follow_up``, a job type or built-in task, when given) and be absent from
+        every kept line.
     :param label_attribute: the earlier job's attribute the selection looks at; detected when
         the lines carry exactly one.
     """
     validate_label_attribute_name(new_label_attribute, follow_up)
     name = source_name(source)
-    lines_read = 0
-    detected = label_attribute
-    chooser_selection = selection
+    progress = _Progress()
     with ManifestWriter(destination, s3_client=s3_client) as writer:
-        for line, record in select_lines(
-            source, chooser_selection, label_attribute=label_attribute, s3_client=s3_client
-        ):
+        for line, record in _select(source, selection, label_attribute, s3_client, progress):
             _check_new_attribute(record, new_label_attribute, name, line)
-            if detected is None:
-                found = label_attributes(record)
-                detected = found[0].name if len(found) == 1 else None
             writer.write(record)
-            lines_read = line
-    return ChainResult(writer.destination, detected, lines_read, writer.lines_written)
+    return ChainResult(
+        writer.destination, progress.label_attribute, progress.lines_read, writer.lines_written
+    )
