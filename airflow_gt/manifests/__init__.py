@@ -31,6 +31,7 @@ from airflow_gt.manifests.job_types import (
     lambda_arn,
     tasks_for_job_type,
 )
+from airflow_gt.manifests.label_parsing import parse_label
 from airflow_gt.manifests.labels import (
     BoundingBox,
     BoundingBoxLabel,
@@ -45,7 +46,6 @@ from airflow_gt.manifests.labels import (
     TextSpan,
     TextSpanLabel,
     VerificationLabel,
-    parse_label,
 )
 from airflow_gt.manifests.layout import LabelingJobOutputLayout, parse_worker_response_key
 from airflow_gt.manifests.merging import MergeIssue, MergeResult, merge_manifests

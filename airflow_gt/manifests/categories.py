@@ -24,6 +24,7 @@ import orjson
 from airflow_gt.exceptions import LabelCategoryConfigError, NameRuleError
 from airflow_gt.manifests.attributes import validate_label_attribute_name
 from airflow_gt.manifests.job_types import BuiltInTask
+from airflow_gt.manifests.reader import json_document_error
 from airflow_gt.manifests.storage import Source, read_bytes, source_name
 from airflow_gt.manifests.writer import write_bytes
 
@@ -145,9 +146,7 @@ class LabelCategoryConfig:
         try:
             document = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            raise LabelCategoryConfigError(
-                source, f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
-            ) from None
+            raise LabelCategoryConfigError(source, json_document_error(exc)) from None
         if not isinstance(document, dict):
             raise LabelCategoryConfigError(source, "must be a JSON object")
         raw_labels = document.get("labels")

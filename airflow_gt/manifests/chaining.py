@@ -36,7 +36,8 @@ from airflow_gt.manifests.attributes import (
     validate_label_attribute_name,
 )
 from airflow_gt.manifests.job_types import BuiltInTask, JobType
-from airflow_gt.manifests.labels import Label, parse_label
+from airflow_gt.manifests.label_parsing import parse_label
+from airflow_gt.manifests.labels import Label
 from airflow_gt.manifests.reader import Record, read_manifest
 from airflow_gt.manifests.storage import Source, source_name
 from airflow_gt.manifests.writer import ManifestWriter

@@ -202,26 +202,24 @@ def merge_manifests(
             for manifest in range(1, len(sources)):
                 index.add(manifest, names[manifest], sources[manifest], s3_client)
             with ManifestWriter(destination, s3_client=s3_client) as writer:
-                for number, data_object, record in _sourced(sources[0], s3_client):
-                    index.claim_first(names[0], data_object, number)
-                    found = {0: record}
-                    for other in range(1, len(sources)):
+
+                def join_and_write(manifest: int, data_object: str, record: Record) -> None:
+                    """Join a line of ``manifest`` with the later manifests' lines, write it."""
+                    found = {manifest: record}
+                    for other in range(manifest + 1, len(sources)):
                         taken = index.take(other, data_object)
                         if taken is not None:
                             found[other] = taken
                     merged = join(data_object, found)
                     if merged is not None:
                         writer.write(merged)
+
+                for number, data_object, record in _sourced(sources[0], s3_client):
+                    index.claim_first(names[0], data_object, number)
+                    join_and_write(0, data_object, record)
                 for manifest in range(1, len(sources)):
                     for data_object, record in index.unused(manifest):
-                        found = {manifest: record}
-                        for other in range(manifest + 1, len(sources)):
-                            taken = index.take(other, data_object)
-                            if taken is not None:
-                                found[other] = taken
-                        merged = join(data_object, found)
-                        if merged is not None:
-                            writer.write(merged)
+                        join_and_write(manifest, data_object, record)
             result.lines_written = writer.lines_written
         finally:
             index.close()

@@ -70,3 +70,8 @@ def line_error(source: str, number: int, raw: bytes, exc: Exception) -> Manifest
     if isinstance(exc, orjson.JSONDecodeError):
         return InvalidJsonError(source, number, f"{exc.msg} at column {exc.colno}")
     return InvalidJsonError(source, number, str(exc))
+
+
+def json_document_error(exc: orjson.JSONDecodeError) -> str:
+    """How a whole JSON file (not a manifest line) failed to parse, with line and column."""
+    return f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"

@@ -19,6 +19,7 @@ from airflow_gt.manifests.layout import (
     WorkerResponseKey,
     parse_worker_response_key,
 )
+from airflow_gt.manifests.reader import json_document_error
 from airflow_gt.manifests.storage import S3Location, default_s3_client, get_s3_body
 
 
@@ -58,9 +59,7 @@ def parse_worker_response(data: bytes, source: str, key: WorkerResponseKey) -> W
     try:
         document = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        raise WorkerResponseError(
-            source, f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
-        ) from None
+        raise WorkerResponseError(source, json_document_error(exc)) from None
     answers = document.get("answers") if isinstance(document, dict) else None
     if not isinstance(answers, list):
         raise WorkerResponseError(source, "expected an object with an 'answers' list")

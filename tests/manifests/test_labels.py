@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from airflow_gt.exceptions import LabelFormatError
+from airflow_gt.manifests.label_parsing import parse_label
 from airflow_gt.manifests.labels import (
     BoundingBoxLabel,
     ClassificationLabel,
@@ -13,7 +14,6 @@ from airflow_gt.manifests.labels import (
     SegmentationLabel,
     TextSpanLabel,
     VerificationLabel,
-    parse_label,
 )
 from airflow_gt.manifests.reader import read_manifest
 from tests.conftest import BAD_SAMPLES, SAMPLES
