@@ -170,8 +170,9 @@ def _chosen_lines(
     chooser = _Chooser(source_name(source), selection, attribute)
     numbers = array("q")
     confidences = array("d")
-    groups: dict[tuple[str | None, bool | None], array[float]] = defaultdict(lambda: array("d"))
-    group_of: list[tuple[str | None, bool | None]] = []
+    group_ids: dict[tuple[str | None, bool | None], int] = {}
+    group_of = array("l")  # per candidate, the index of its (job, labeler) group
+    groups: dict[int, array[float]] = defaultdict(lambda: array("d"))
     for line, record in read_manifest(source, s3_client=s3_client):
         passed, label = chooser.label(record, line)
         if not passed:
@@ -180,8 +181,9 @@ def _chosen_lines(
             confidence = None if label is None else line_confidence(label)
             if confidence is None or label is None:
                 continue
-            groups[_group(label)].append(confidence)
-            group_of.append(_group(label))
+            group = group_ids.setdefault(_group(label), len(group_ids))
+            groups[group].append(confidence)
+            group_of.append(group)
             confidences.append(confidence)
         numbers.append(line)
     candidates: list[int] = list(numbers)
