@@ -23,6 +23,7 @@ unit: $(INSTALLED)
 
 benchmark: $(INSTALLED)
 	$(BIN)/python benchmarks/read_manifest.py
+	$(BIN)/python benchmarks/local_workforce.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

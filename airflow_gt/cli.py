@@ -49,6 +49,36 @@ def _merge(args: argparse.Namespace) -> dict[str, object]:
     return summary
 
 
+def _add_local_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=4566, help="port to listen on (0: any free)")
+    parser.add_argument("--seed", type=int, default=0, help="makes every simulation repeatable")
+    parser.add_argument(
+        "--fault", action="append", default=[], metavar="OPERATION:throttle=R,error=R,latency=S",
+        help="inject faults into an operation (repeatable; '*' for all)",
+    )
+    parser.add_argument(
+        "--fail", action="append", default=[], metavar="NAME[=REASON]",
+        help="make the labeling job or adapter version of this name fail (repeatable)",
+    )
+    parser.add_argument("--seconds-per-task", type=float, default=None,
+                        help="mean seconds a simulated worker spends on a classification task")
+    parser.add_argument("--worker-accuracy", type=float, default=None,
+                        help="chance a simulated worker answers right (0 to 1)")
+    parser.add_argument("--object-failure-rate", type=float, default=None,
+                        help="share of data objects that fail with a failure-reason")
+    parser.add_argument("--training-seconds", type=float, default=None,
+                        help="seconds an adapter version trains")
+    parser.add_argument("--bucket", action="append", default=[],
+                        help="create this S3 bucket at start (repeatable)")
+
+
+def _local(args: argparse.Namespace) -> None:
+    from airflow_gt.local.command import serve
+
+    serve(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="airflow-gt", description="Ground Truth manifests: chain and merge labeling jobs."
@@ -81,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--on-conflict", default="error", choices=["error", "first"])
     merge.set_defaults(run=_merge)
 
+    local = commands.add_parser(
+        "local", help="run the local stand-in for S3, Ground Truth and Rekognition"
+    )
+    _add_local_arguments(local)
+    local.set_defaults(run=_local)
+
     for sub in (chain, merge):
         sub.add_argument("--format", default="text", choices=["text", "json"])
     return parser
@@ -100,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AirflowGtError as exc:
         print(f"airflow-gt: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
+    if summary is None:
+        return EXIT_OK
     if args.format == "json":
         print(json.dumps(summary, sort_keys=True))
     else:

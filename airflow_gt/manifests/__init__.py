@@ -49,6 +49,14 @@ from airflow_gt.manifests.labels import (
 )
 from airflow_gt.manifests.layout import LabelingJobOutputLayout, parse_worker_response_key
 from airflow_gt.manifests.merging import MergeIssue, MergeResult, merge_manifests
+from airflow_gt.manifests.moderation_taxonomy import (
+    MODERATION_LABELS,
+    ModerationLabel,
+    is_moderation_label,
+    parent_name,
+    taxonomy_level,
+    unknown_labels,
+)
 from airflow_gt.manifests.reader import read_manifest
 from airflow_gt.manifests.storage import S3Location
 from airflow_gt.manifests.worker_responses import (
@@ -63,6 +71,7 @@ __all__ = [
     "BUILT_IN_TASKS",
     "JOB_TYPES",
     "LAMBDA_ACCOUNTS",
+    "MODERATION_LABELS",
     "BoundingBox",
     "BoundingBoxLabel",
     "BuiltInTask",
@@ -81,6 +90,7 @@ __all__ = [
     "ManifestWriter",
     "MergeIssue",
     "MergeResult",
+    "ModerationLabel",
     "MultiLabelClassification",
     "ReferenceLabel",
     "S3Location",
@@ -94,10 +104,12 @@ __all__ = [
     "built_in_task",
     "chain_manifest",
     "find_label_attribute",
+    "is_moderation_label",
     "job_type",
     "label_attributes",
     "lambda_arn",
     "merge_manifests",
+    "parent_name",
     "parse_label",
     "parse_worker_response",
     "parse_worker_response_key",
@@ -107,6 +119,8 @@ __all__ = [
     "select_lines",
     "source_of",
     "tasks_for_job_type",
+    "taxonomy_level",
+    "unknown_labels",
     "validate_job_name",
     "validate_label_attribute_name",
     "write_label_categories",

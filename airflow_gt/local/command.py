@@ -1,0 +1,75 @@
+"""``airflow-gt local``: run the stand-in as a process until it is interrupted.
+
+Prints the endpoint and how to reach it, then serves until SIGINT or SIGTERM. Faults can be set
+at start: ``--fault DescribeLabelingJob:throttle=0.3`` (repeatable; ``*`` for every operation) and
+``--fail NAME[=REASON]`` for a labeling job or adapter version that must fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from types import FrameType
+
+from airflow_gt.exceptions import ConfigurationError
+
+
+def serve(args: argparse.Namespace) -> None:
+    """Start the stand-in from the parsed arguments and serve until interrupted."""
+    from dataclasses import replace
+
+    from airflow_gt.local import LocalAws
+    from airflow_gt.local.adapter_training import AdapterTrainingConfig
+    from airflow_gt.local.faults import FaultInjector, parse_fault_spec
+    from airflow_gt.local.labeling_jobs import LabelingJobService
+    from airflow_gt.local.rekognition import RekognitionService
+    from airflow_gt.local.workforce import WorkforceConfig
+
+    faults = FaultInjector(seed=args.seed)
+    for spec in args.fault:
+        operation, settings = parse_fault_spec(spec)
+        faults.set(operation, **settings)
+    for item in args.fail:
+        name, _, reason = item.partition("=")
+        if not name:
+            raise ConfigurationError("--fail", f"{item!r}: expected NAME[=REASON]")
+        faults.fail(name, reason or "Failed by fault injection")
+
+    workforce = WorkforceConfig()
+    if args.seconds_per_task is not None:
+        workforce = replace(workforce, seconds_per_task=args.seconds_per_task)
+    if args.object_failure_rate is not None:
+        workforce = replace(workforce, object_failure_rate=args.object_failure_rate)
+    if args.worker_accuracy is not None:
+        skill = replace(workforce.skill, accuracy=args.worker_accuracy)
+        workforce = replace(workforce, skill=skill)
+    training = AdapterTrainingConfig()
+    if args.training_seconds is not None:
+        training = replace(training, training_seconds=args.training_seconds)
+
+    stand_in = LocalAws(
+        args.host, args.port, seed=args.seed, faults=faults,
+        services=[
+            lambda context: LabelingJobService(context, workforce),
+            lambda context: RekognitionService(context, training),
+        ],
+    )
+    stopped = threading.Event()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    with stand_in:
+        for bucket in args.bucket:
+            stand_in.context.s3.create_bucket(bucket)
+        url = stand_in.endpoint_url
+        print(f"airflow-gt local stand-in listening on {url} (seed {args.seed})", flush=True)
+        print(f"  boto3: endpoint_url='{url}' with any access key; region us-east-1 by default",
+              flush=True)
+        print(f"  Airflow: AIRFLOW_CONN_AWS_DEFAULT='aws://x:y@/?endpoint_url={url}'", flush=True)
+        stopped.wait()
+    print("airflow-gt local stand-in stopped", file=sys.stderr, flush=True)

@@ -1,0 +1,243 @@
+"""One loopback endpoint for S3, SNS, SQS (moto's server), SageMaker labeling jobs and Rekognition.
+
+A request whose ``X-Amz-Target`` names an operation of one of our services is answered here,
+after the checks AWS makes; everything else goes to moto's own dispatcher. Over time, a ticker
+thread advances the simulations (workers answering, jobs and adapters finishing) to the clock's
+time; with a :class:`~airflow_gt.local.clock.ManualClock`, :meth:`LocalAws.advance` does it instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+import orjson
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from airflow_gt.local.clock import Clock, ManualClock, WallClock
+from airflow_gt.local.errors import AwsError
+from airflow_gt.local.faults import FaultInjector
+from airflow_gt.local.service import LocalContext, Request, Service
+from airflow_gt.local.shapes import validate_request
+
+log = logging.getLogger(__name__)
+
+DEFAULT_REGION = "us-east-1"
+TICK_SECONDS = 0.1
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/([a-z0-9-]+)/")
+
+StartResponse = Callable[..., Any]
+
+
+class QuietRequestHandler(MotoRequestHandler):
+    """moto's request handler, without a log line per request."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def region_of(environ: dict[str, Any]) -> str:
+    """The region a request was signed for, from its Authorization header's credential scope."""
+    match = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return match.group(1) if match else DEFAULT_REGION
+
+
+class LocalAwsApplication:
+    """The WSGI application: our services first, moto for the rest."""
+
+    def __init__(self, context: LocalContext, services: Iterable[Service]) -> None:
+        self.context = context
+        self.services = {service.target_prefix: service for service in services}
+        self.moto = DomainDispatcherApplication(create_backend_app)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        prefix, _, operation = environ.get("HTTP_X_AMZ_TARGET", "").partition(".")
+        service = self.services.get(prefix)
+        if service is None or operation not in service.handlers():
+            return self.moto(environ, start_response)  # type: ignore[no-any-return]
+        request_id = str(uuid.uuid4())
+        try:
+            body = self._answer(service, operation, environ)
+        except AwsError as error:
+            start_response(
+                f"{error.status} Error",
+                [*error.headers(), ("x-amzn-RequestId", request_id)],
+            )
+            return [error.body()]
+        start_response(
+            "200 OK",
+            [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", request_id)],
+        )
+        return [body]
+
+    def _answer(self, service: Service, operation: str, environ: dict[str, Any]) -> bytes:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        try:
+            params = orjson.loads(raw) if raw.strip() else {}
+        except orjson.JSONDecodeError as error:
+            message = f"the request body is not JSON: {error}"
+            raise AwsError("SerializationException", message) from None
+        fault = self.context.faults.draw(operation, service.throttling(), service.server_error())
+        if fault.latency:
+            time.sleep(fault.latency)
+        if fault.error is not None:
+            raise fault.error
+        validate_request(service.operation_model(operation), params)
+        request = Request(operation, region_of(environ), self.context.account_id)
+        with self.context.lock:
+            service.tick()
+            result = service.handlers()[operation](request, params)
+        return orjson.dumps(result, default=_json_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+
+
+class LocalAws:
+    """The local stand-in: start it, point boto3 at :attr:`endpoint_url`, stop it.
+
+    :param host: the address to listen on.
+    :param port: the port; 0 picks a free one.
+    :param seed: makes every simulated answer, failure and fault reproducible.
+    :param clock: the stand-in's time; a :class:`ManualClock` lets a test move time by hand.
+    :param services: factories of the emulated services, each given the shared context; by
+        default the labeling-job service and the Rekognition service with default settings.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        seed: int = 0,
+        clock: Clock | None = None,
+        faults: FaultInjector | None = None,
+        services: Iterable[Callable[[LocalContext], Service]] | None = None,
+    ) -> None:
+        self.context = LocalContext(
+            clock=clock or WallClock(), faults=faults or FaultInjector(seed=seed), seed=seed
+        )
+        if services is None:
+            services = default_services()
+        self.services = [factory(self.context) for factory in services]
+        self.application = LocalAwsApplication(self.context, self.services)
+        self._host = host
+        self._port = port
+        self._server: BaseWSGIServer | None = None
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
+
+    @property
+    def clock(self) -> Clock:
+        return self.context.clock
+
+    @property
+    def faults(self) -> FaultInjector:
+        return self.context.faults
+
+    def service(self, kind: type[Any]) -> Any:
+        """The running service of that class (``LabelingJobService``, ``RekognitionService``)."""
+        for service in self.services:
+            if isinstance(service, kind):
+                return service
+        raise LookupError(f"no {kind.__name__} in this stand-in")
+
+    @property
+    def endpoint_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the local stand-in is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> LocalAws:
+        self._server = make_server(
+            self._host, self._port, self.application, threaded=True,
+            request_handler=QuietRequestHandler,
+        )
+        self._stopping.clear()
+        serve = threading.Thread(target=self._server.serve_forever, name="local-aws", daemon=True)
+        ticker = threading.Thread(target=self._tick_forever, name="local-aws-ticker", daemon=True)
+        self._threads = [serve, ticker]
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        for thread in self._threads:
+            thread.join()
+        self._server = None
+
+    def __enter__(self) -> LocalAws:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def tick(self) -> None:
+        """Bring every simulation up to the clock's time."""
+        with self.context.lock:
+            for service in self.services:
+                service.tick()
+
+    def advance(self, seconds: float) -> None:
+        """Move a manual clock forward and let everything due by then happen."""
+        if not isinstance(self.context.clock, ManualClock):
+            raise TypeError("advance() needs a LocalAws made with clock=ManualClock()")
+        self.context.clock.advance(seconds)
+        self.tick()
+
+    def run_until(
+        self, done: Callable[[], bool], step: float = 1.0, limit: float = 86_400
+    ) -> float:
+        """Advance a manual clock by ``step`` until ``done()``; returns the simulated seconds."""
+        waited = 0.0
+        while not done():
+            if waited >= limit:
+                raise TimeoutError(f"not done after {limit} simulated seconds")
+            self.advance(step)
+            waited += step
+        return waited
+
+    def _tick_forever(self) -> None:
+        for _ in self._ticks():
+            try:
+                self.tick()
+            except Exception:
+                log.exception("the local stand-in's simulation failed a tick")
+
+    def _ticks(self) -> Iterator[None]:
+        while not self._stopping.wait(TICK_SECONDS):
+            if not isinstance(self.context.clock, ManualClock):
+                yield None
+
+
+def default_services() -> list[Callable[[LocalContext], Service]]:
+    from airflow_gt.local.labeling_jobs import LabelingJobService
+    from airflow_gt.local.rekognition import RekognitionService
+
+    return [LabelingJobService, RekognitionService]
