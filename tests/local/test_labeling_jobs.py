@@ -432,3 +432,25 @@ def test_an_input_that_already_has_the_label_attribute_fails_the_job(
     done = run_to_end(manual_aws, sagemaker, request["LabelingJobName"])
     assert done["LabelingJobStatus"] == "Failed"
     assert "'mood' is already in the input" in done["FailureReason"]
+
+
+def test_on_the_machine_clock_the_ticker_runs_a_default_job_to_the_end(
+    local_aws: LocalAws, s3: Any, bucket: str
+) -> None:
+    import time
+
+    sagemaker = client("sagemaker", local_aws.endpoint_url)
+    request = bounding_box_job(s3, bucket, count=20)
+    name = request["LabelingJobName"]
+    sagemaker.create_labeling_job(**request)
+    seen = set()
+    deadline = time.monotonic() + 120  # a guard against a hang, not a speed assertion
+    while time.monotonic() < deadline:
+        described = status(sagemaker, name)
+        seen.add(described["LabelingJobStatus"])
+        if described["LabelingJobStatus"] == "Completed":
+            break
+        time.sleep(0.25)
+    assert described["LabelingJobStatus"] == "Completed"
+    assert {"Initializing", "InProgress"} <= seen
+    assert described["LabelCounters"]["TotalLabeled"] == 20
