@@ -29,7 +29,6 @@ import boto3
 import orjson
 
 from airflow_gt.local import LocalAws
-from airflow_gt.local.labeling_jobs import LabelingJobService
 from airflow_gt.local.workforce import WorkforceConfig
 from airflow_gt.manifests.job_types import built_in_task
 
@@ -47,7 +46,7 @@ def run_job(objects: int, workers: int, config: WorkforceConfig, concurrency: in
             name: str) -> tuple[float, dict[str, object], int, int, int]:
     """Create a BoundingBox job on a fresh stand-in and wait for its end; returns the wall
     seconds, the last description, the files written, the worker responses, the labeled lines."""
-    with LocalAws(seed=1, services=[lambda c: LabelingJobService(c, config)]) as stand_in:
+    with LocalAws(seed=1, workforce=config) as stand_in:
         s3: Any = client("s3", stand_in.endpoint_url)
         sagemaker: Any = client("sagemaker", stand_in.endpoint_url)
         s3.create_bucket(Bucket=BUCKET)

@@ -12,21 +12,31 @@ Run it as a process with ``airflow-gt local``. Importing this package loads moto
 never import it from a DAG file.
 """
 
+from airflow_gt.local.adapter_training import AdapterTrainingConfig
 from airflow_gt.local.clock import Clock, ManualClock, WallClock
 from airflow_gt.local.errors import AwsError
 from airflow_gt.local.faults import FaultInjector, OperationFaults
+from airflow_gt.local.labeling_jobs import LabelingJobService
+from airflow_gt.local.rekognition import RekognitionService
 from airflow_gt.local.server import LocalAws
 from airflow_gt.local.service import LocalContext, Request, Service
+from airflow_gt.local.tasks import WorkerSkill
+from airflow_gt.local.workforce import WorkforceConfig
 
 __all__ = [
+    "AdapterTrainingConfig",
     "AwsError",
     "Clock",
     "FaultInjector",
+    "LabelingJobService",
     "LocalAws",
     "LocalContext",
     "ManualClock",
     "OperationFaults",
+    "RekognitionService",
     "Request",
     "Service",
     "WallClock",
+    "WorkerSkill",
+    "WorkforceConfig",
 ]

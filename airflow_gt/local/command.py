@@ -23,8 +23,6 @@ def serve(args: argparse.Namespace) -> None:
     from airflow_gt.local import LocalAws
     from airflow_gt.local.adapter_training import AdapterTrainingConfig
     from airflow_gt.local.faults import FaultInjector, parse_fault_spec
-    from airflow_gt.local.labeling_jobs import LabelingJobService
-    from airflow_gt.local.rekognition import RekognitionService
     from airflow_gt.local.workforce import WorkforceConfig
 
     faults = FaultInjector(seed=args.seed)
@@ -50,11 +48,8 @@ def serve(args: argparse.Namespace) -> None:
         training = replace(training, training_seconds=args.training_seconds)
 
     stand_in = LocalAws(
-        args.host, args.port, seed=args.seed, faults=faults,
-        services=[
-            lambda context: LabelingJobService(context, workforce),
-            lambda context: RekognitionService(context, training),
-        ],
+        args.host, args.port, seed=args.seed, faults=faults, workforce=workforce,
+        training=training,
     )
     stopped = threading.Event()
 

@@ -26,11 +26,15 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from airflow_gt.local.adapter_training import AdapterTrainingConfig
 from airflow_gt.local.clock import Clock, ManualClock, WallClock
 from airflow_gt.local.errors import AwsError
 from airflow_gt.local.faults import FaultInjector
+from airflow_gt.local.labeling_jobs import LabelingJobService
+from airflow_gt.local.rekognition import RekognitionService
 from airflow_gt.local.service import LocalContext, Request, Service
 from airflow_gt.local.shapes import validate_request
+from airflow_gt.local.workforce import WorkforceConfig
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +120,11 @@ class LocalAws:
     :param port: the port; 0 picks a free one.
     :param seed: makes every simulated answer, failure and fault reproducible.
     :param clock: the stand-in's time; a :class:`ManualClock` lets a test move time by hand.
+    :param workforce: how the simulated labeling workforce behaves (``WorkforceConfig``).
+    :param training: how adapter training behaves (``AdapterTrainingConfig``).
     :param services: factories of the emulated services, each given the shared context; by
-        default the labeling-job service and the Rekognition service with default settings.
+        default the labeling-job service and the Rekognition service, set by ``workforce`` and
+        ``training``.
     """
 
     def __init__(
@@ -128,13 +135,15 @@ class LocalAws:
         seed: int = 0,
         clock: Clock | None = None,
         faults: FaultInjector | None = None,
+        workforce: WorkforceConfig | None = None,
+        training: AdapterTrainingConfig | None = None,
         services: Iterable[Callable[[LocalContext], Service]] | None = None,
     ) -> None:
         self.context = LocalContext(
             clock=clock or WallClock(), faults=faults or FaultInjector(seed=seed), seed=seed
         )
         if services is None:
-            services = default_services()
+            services = default_services(workforce, training)
         self.services = [factory(self.context) for factory in services]
         self.application = LocalAwsApplication(self.context, self.services)
         self._host = host
@@ -236,8 +245,11 @@ class LocalAws:
                 yield None
 
 
-def default_services() -> list[Callable[[LocalContext], Service]]:
-    from airflow_gt.local.labeling_jobs import LabelingJobService
-    from airflow_gt.local.rekognition import RekognitionService
-
-    return [LabelingJobService, RekognitionService]
+def default_services(
+    workforce: WorkforceConfig | None = None, training: AdapterTrainingConfig | None = None
+) -> list[Callable[[LocalContext], Service]]:
+    """The labeling-job service and the Rekognition service, with these settings."""
+    return [
+        lambda context: LabelingJobService(context, workforce),
+        lambda context: RekognitionService(context, training),
+    ]

@@ -10,7 +10,6 @@ import pytest
 from airflow_gt.exceptions import ConfigurationError
 from airflow_gt.local import LocalAws, ManualClock
 from airflow_gt.local.clock import file_timestamp
-from airflow_gt.local.labeling_jobs import LabelingJobService
 from airflow_gt.local.workforce import ScheduleRequest, WorkforceConfig, plan_schedule, worker_ids
 from tests.conftest import client
 from tests.local.labeling import labeling_request, put_categories, put_json_lines, read_lines
@@ -69,8 +68,7 @@ def test_workforce_settings_are_checked() -> None:
 
 
 def stand_in_with(config: WorkforceConfig) -> LocalAws:
-    return LocalAws(seed=0, clock=ManualClock(),
-                    services=[lambda context: LabelingJobService(context, config)])
+    return LocalAws(seed=0, clock=ManualClock(), workforce=config)
 
 
 def run_text_job(stand_in: LocalAws, count: int = 4) -> tuple[dict[str, Any], list[Any]]:
