@@ -87,6 +87,7 @@ class LabelingRun:
         self.position = 0
         self.labeled = 0
         self.failed = 0
+        self._batches: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
 
     @property
     def finished(self) -> bool:
@@ -125,16 +126,18 @@ class LabelingRun:
             request, response = self._complete(planned)
             requests.append(request)
             responses.append(response)
+        # Batches are named by the second they end in; a later batch of the same second joins
+        # the file rather than replacing it.
         stamp = file_timestamp(max(p.done_at for p in batch))
+        same_second = self._batches.setdefault(stamp, ([], []))
+        same_second[0].extend(requests)
+        same_second[1].extend(responses)
         consolidated = str(self.layout.root.child("annotations", "consolidated-annotation"))
-        self.s3.put_uri(
-            f"{consolidated}/consolidation-request/iteration-{ITERATION}/{stamp}.json",
-            orjson.dumps(requests),
-        )
-        self.s3.put_uri(
-            f"{consolidated}/consolidation-response/iteration-{ITERATION}/{stamp}.json",
-            orjson.dumps(responses),
-        )
+        for kind, documents in zip(("request", "response"), same_second, strict=True):
+            self.s3.put_uri(
+                f"{consolidated}/consolidation-{kind}/iteration-{ITERATION}/{stamp}.json",
+                orjson.dumps(documents),
+            )
         self.s3.put_uri(self.layout.intermediate_manifest(ITERATION), self.manifest_bytes())
         return True
 

@@ -454,3 +454,23 @@ def test_on_the_machine_clock_the_ticker_runs_a_default_job_to_the_end(
     assert described["LabelingJobStatus"] == "Completed"
     assert {"Initializing", "InProgress"} <= seen
     assert described["LabelCounters"]["TotalLabeled"] == 20
+
+
+def test_every_consolidated_object_is_in_one_consolidation_request_and_response(
+    manual_aws: LocalAws, sagemaker: Any, s3m: Any, bucket_m: str
+) -> None:
+    request = bounding_box_job(s3m, bucket_m, count=9, MaxConcurrentTaskCount=3)
+    name = request["LabelingJobName"]
+    sagemaker.create_labeling_job(**request)
+    manual_aws.run_until(
+        lambda: status(sagemaker, name)["LabelingJobStatus"] == "Completed", step=0.3
+    )
+    prefix = f"output/{name}/annotations/consolidated-annotation/"
+    keys = [o["Key"] for o in s3m.list_objects_v2(Bucket=bucket_m, Prefix=prefix)["Contents"]]
+    for kind in ("request", "response"):
+        ids = []
+        for key in keys:
+            if f"/consolidation-{kind}/iteration-1/" in key:
+                body = s3m.get_object(Bucket=bucket_m, Key=key)["Body"].read()
+                ids += [entry["datasetObjectId"] for entry in orjson.loads(body)]
+        assert sorted(ids, key=int) == [str(i) for i in range(9)]
