@@ -65,6 +65,10 @@ def serve(args: argparse.Namespace) -> None:
         print(f"airflow-gt local stand-in listening on {url} (seed {args.seed})", flush=True)
         print(f"  boto3: endpoint_url='{url}' with any access key; region us-east-1 by default",
               flush=True)
-        print(f"  Airflow: AIRFLOW_CONN_AWS_DEFAULT='aws://x:y@/?endpoint_url={url}'", flush=True)
+        airflow = (
+            '{"conn_type": "aws", "login": "x", "password": "y", '
+            f'"extra": {{"endpoint_url": "{url}", "region_name": "us-east-1"}}}}'
+        )
+        print(f"  Airflow: AIRFLOW_CONN_AWS_DEFAULT='{airflow}'", flush=True)
         stopped.wait()
     print("airflow-gt local stand-in stopped", file=sys.stderr, flush=True)
