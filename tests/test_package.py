@@ -8,10 +8,13 @@ import subprocess
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 import orjson
+import pytest
 
 import airflow_gt.manifests
+import airflow_gt.validation
 from airflow_gt import __version__
 from tests.conftest import BAD_SAMPLES, SAMPLES
 
@@ -43,7 +46,8 @@ def test_airflow_lists_the_provider(tmp_path: Path) -> None:
 
 def test_pure_core_imports_no_airflow_and_no_heavy_modules() -> None:
     code = (
-        "import sys, airflow_gt.manifests, airflow_gt.exceptions, airflow_gt.cli;"
+        "import sys, airflow_gt.manifests, airflow_gt.validation, airflow_gt.exceptions,"
+        " airflow_gt.cli;"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
         "('airflow', 'boto3', 'botocore', 'great_expectations', 'pandas'));"
         "print(','.join(bad))"
@@ -62,13 +66,14 @@ def test_core_sources_never_import_airflow() -> None:
                                                 "import airflow.")), f"{path}: {line}"
 
 
-def test_public_api_is_complete() -> None:
-    exported = set(airflow_gt.manifests.__all__)
-    public = {name for name in vars(airflow_gt.manifests)
+@pytest.mark.parametrize("package", [airflow_gt.manifests, airflow_gt.validation])
+def test_public_api_is_complete(package: Any) -> None:
+    exported = set(package.__all__)
+    public = {name for name in vars(package)
               if not name.startswith("_") and not isinstance(
-                  getattr(airflow_gt.manifests, name), type(airflow_gt))}
+                  getattr(package, name), type(airflow_gt))}
     assert exported == public
-    assert all(hasattr(airflow_gt.manifests, name) for name in exported)
+    assert all(hasattr(package, name) for name in exported)
 
 
 def test_json_samples_are_valid_and_the_printed_ones_are_not() -> None:

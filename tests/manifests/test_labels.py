@@ -93,7 +93,7 @@ def test_segmentation_color_map() -> None:
     )
     assert isinstance(label, SegmentationLabel)
     assert label.attribute == "city-streets-ref"
-    assert label.mask_ref == "S3 bucket location"
+    assert label.mask_ref.startswith("s3://example-bucket/") and label.mask_ref.endswith(".png")
     assert [(e.class_id, e.class_name, e.hex_color) for e in label.color_map] == [
         (0, "BACKGROUND", "#ffffff"), (1, "buildings", "#2acf59"), (2, "road", "#f28333"),
     ]

@@ -1,0 +1,119 @@
+"""Flatten manifest lines into columns, frame by frame, for column expectations.
+
+GX's per-row JSON-schema expectation is far too slow at scale, so each job type's flattener turns a
+chunk of lines into plain column lists that GX checks with column expectations:
+
+- ``lines``: one row per manifest line, for every type (where the data is, whether it failed);
+- ``labels``: one row per labeled line, with the metadata every type has, and the type's own
+  per-line columns;
+- frames of the type's parts, one row per part: ``boxes``, ``classes``, ``colors``, ``entities``...
+
+Every frame has a ``line`` column, the 1-based manifest line, so a failing value is reported with
+its line. A flattener keeps state across chunks (the first class name seen for each class index),
+so a rule across lines holds across chunks too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+Columns = dict[str, list[Any]]
+Frames = dict[str, Columns]
+Chunk = Sequence[tuple[int, Mapping[str, Any]]]
+
+SOURCE_KEYS = ("source-ref", "source")
+
+
+def new_frame(*names: str) -> Columns:
+    return {name: [] for name in ("line", *names)}
+
+
+class Flattener:
+    """Turns chunks of manifest lines into frames for one label attribute of one job type.
+
+    :param attribute: the label attribute (``bounding-box``, ``city-streets-ref``).
+    :param metadata_key: where its metadata is (``bounding-box-metadata``).
+    """
+
+    job_type: ClassVar[str]
+    frames: ClassVar[tuple[str, ...]] = ("lines", "labels")
+    label_columns: ClassVar[tuple[str, ...]] = ()
+    """The type's own columns of the ``labels`` frame."""
+
+    def __init__(self, attribute: str, metadata_key: str) -> None:
+        self.attribute = attribute
+        self.metadata_key = metadata_key
+
+    def flatten(self, chunk: Chunk) -> Frames:
+        frames: Frames = {
+            "lines": new_frame("source", "source_keys", "source_ref", "labeled", "failed"),
+            "labels": new_frame(
+                "metadata_type", "job_name", "human_annotated", "creation_date",
+                *self.label_columns,
+            ),
+        }
+        for name in self.frames:
+            frames.setdefault(name, self.new_part_frame(name))
+        lines = frames["lines"]
+        labels = frames["labels"]
+        attribute, metadata_key = self.attribute, self.metadata_key
+        for number, record in chunk:
+            metadata = record.get(metadata_key)
+            if not isinstance(metadata, Mapping):
+                metadata = None
+            failed = metadata is not None and "failure-reason" in metadata
+            value = record.get(attribute)
+            labeled = value is not None and metadata is not None and not failed
+            source_ref = record.get("source-ref")
+            lines["line"].append(number)
+            lines["source"].append(source_ref if source_ref is not None else record.get("source"))
+            lines["source_keys"].append(("source-ref" in record) + ("source" in record))
+            lines["source_ref"].append(source_ref)
+            lines["labeled"].append(labeled)
+            lines["failed"].append(int(failed))
+            if labeled:
+                assert metadata is not None
+                labels["line"].append(number)
+                labels["metadata_type"].append(metadata.get("type"))
+                labels["job_name"].append(metadata.get("job-name"))
+                labels["human_annotated"].append(metadata.get("human-annotated"))
+                labels["creation_date"].append(metadata.get("creation-date"))
+                self.flatten_label(number, record, value, metadata, frames)
+        return frames
+
+    def new_part_frame(self, name: str) -> Columns:
+        """An empty frame of the type's parts (``boxes``...); the base type has none."""
+        raise KeyError(name)
+
+    def flatten_label(self, number: int, record: Mapping[str, Any], value: Any,
+                      metadata: Mapping[str, Any], frames: Frames) -> None:
+        """Add the type's columns of one labeled line: its ``labels`` columns and its parts."""
+
+
+def text(value: Any) -> str | None:
+    """A value as a string column entry; None stays None (GX skips nulls where it should)."""
+    return None if value is None else str(value)
+
+
+def number(value: Any) -> float | None:
+    """A JSON number as a float column entry; anything else (a string, a bool) becomes None,
+    which the suite's not-null expectations then report."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def json_type(value: Any) -> str:
+    """The JSON type of a value: ``number``, ``string``, ``boolean``, ``array``, ``object``,
+    ``null``. A column of these lets a suite require a type where a value column cannot hold
+    a wrong one."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"

@@ -1,0 +1,123 @@
+"""Run a suite's expectations with Great Expectations over one chunk's frames.
+
+The only module that imports great_expectations and pandas (both slow to import: keep them out of
+anything a DAG file imports). One ephemeral GX context per validation, one pandas dataframe asset
+per frame, and per frame a GX suite of the expectations on that frame; each chunk's frame becomes a
+batch validated with ``result_format`` SUMMARY and the ``line`` column as the unexpected index,
+so failing values come back with their manifest lines.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from airflow_gt.validation.flatten import Frames
+from airflow_gt.validation.suites import ExpectationSpec
+
+SAMPLE_COUNT = 5
+
+
+@dataclass(frozen=True)
+class ChunkOutcome:
+    """What one expectation found in one chunk."""
+
+    element_count: int
+    unexpected_count: int
+    observed_value: Any
+    samples: list[tuple[int, Any]]
+    """(line, value) of the first few unexpected values."""
+
+
+class ExpectationRunError(RuntimeError):
+    """Great Expectations could not evaluate an expectation (a bug in a suite or a flattener)."""
+
+
+def _quiet_progress_bars() -> None:
+    # GX draws a tqdm bar per validation unless told otherwise; the validator has its own.
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+
+class GxRunner:
+    """Validates frames with the expectations given, grouped by frame."""
+
+    def __init__(self, name: str, expectations: tuple[ExpectationSpec, ...],
+                 parameters: dict[str, Any]) -> None:
+        import great_expectations as gx
+        from great_expectations.expectations.expectation_configuration import (
+            ExpectationConfiguration,
+        )
+
+        _quiet_progress_bars()
+        self.expectations = expectations
+        self.parameters = parameters
+        self.context = gx.get_context(mode="ephemeral")
+        source = self.context.data_sources.add_pandas(f"{name}-frames")
+        self.batches: dict[str, Any] = {}
+        self.suites: dict[str, Any] = {}
+        for position, spec in enumerate(expectations):
+            frame = spec.frame
+            if frame not in self.suites:
+                asset = source.add_dataframe_asset(frame)
+                self.batches[frame] = asset.add_batch_definition_whole_dataframe(frame)
+                self.suites[frame] = gx.ExpectationSuite(name=f"{name}.{frame}")
+            config = ExpectationConfiguration(
+                type=spec.type, kwargs=spec.kwargs,
+                meta={"frame": frame, "rule": spec.rule, "position": position},
+            )
+            self.suites[frame].add_expectation_configuration(config)
+        for frame, suite in self.suites.items():
+            self.suites[frame] = self.context.suites.add(suite)
+
+    def validate(self, frames: Frames) -> dict[int, ChunkOutcome]:
+        """Run every frame's expectations on this chunk; keyed by position in the suite."""
+        import pandas
+
+        found: dict[int, ChunkOutcome] = {}
+        for frame, suite in self.suites.items():
+            columns = frames[frame]
+            if not columns["line"]:
+                continue
+            dataframe = pandas.DataFrame(columns)
+            batch = self.batches[frame].get_batch(batch_parameters={"dataframe": dataframe})
+            result = batch.validate(
+                suite,
+                result_format={
+                    "result_format": "SUMMARY",
+                    "unexpected_index_column_names": ["line"],
+                    "partial_unexpected_count": SAMPLE_COUNT,
+                },
+                expectation_parameters=self.parameters,
+            )
+            for outcome in result.results:
+                # GX does not keep the suite's order in its results: each result names its
+                # expectation's position through the meta it was given.
+                position = int(outcome.expectation_config.meta["position"])
+                found[position] = _chunk_outcome(outcome, len(dataframe))
+        return found
+
+
+def _chunk_outcome(outcome: Any, rows: int) -> ChunkOutcome:
+    # GX reports an expectation that could not run as a failure with an empty result, and the
+    # exception keyed by metric: a silent pass or a count of 0 would hide it, so it is raised.
+    info = outcome.exception_info or {}
+    for entry in [info, *info.values()]:
+        if isinstance(entry, dict) and entry.get("raised_exception"):
+            config = outcome.expectation_config
+            raise ExpectationRunError(
+                f"{config.type} on {config.kwargs.get('column', config.kwargs)} could not run: "
+                f"{entry.get('exception_message')}"
+            )
+    result = outcome.result or {}
+    samples = []
+    for entry in result.get("partial_unexpected_index_list") or []:
+        line = int(entry.pop("line"))
+        value = next(iter(entry.values())) if len(entry) == 1 else entry
+        samples.append((line, value))
+    return ChunkOutcome(
+        element_count=int(result.get("element_count", rows)),
+        unexpected_count=int(result.get("unexpected_count", 0)),
+        observed_value=result.get("observed_value"),
+        samples=samples,
+    )
