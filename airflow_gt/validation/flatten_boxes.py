@@ -1,6 +1,10 @@
 """Bounding boxes (``object-detection``, and its adjustment jobs): the label value is
 ``{"image_size": [{width, height, depth}], "annotations": [{class_id, left, top, width, height}]}``
-and the metadata has one ``objects`` confidence per box and a ``class-map``."""
+and the metadata has one ``objects`` confidence per box and a ``class-map``.
+
+The box loop runs for every box of a million-line manifest, so it checks types inline
+(``type(x) in NUMBER_TYPES``) instead of calling a helper per value.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from airflow_gt.validation.flatten import (
+    NUMBER_TYPES,
     Columns,
     Flattener,
     Frames,
@@ -16,7 +21,18 @@ from airflow_gt.validation.flatten import (
     number,
 )
 
-_COORDINATES = ("left", "top", "width", "height")
+BOX_COLUMNS = (
+    "class_id", "class_name", "left", "top", "width", "height", "right", "bottom",
+    "image_width", "image_height", "confidence", "confidence_type", "coordinates_are_numbers",
+)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if type(value) is dict else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if type(value) is list else []
 
 
 class BoundingBoxFlattener(Flattener):
@@ -28,57 +44,64 @@ class BoundingBoxFlattener(Flattener):
     )
 
     def new_part_frame(self, name: str) -> Columns:
-        return new_frame(
-            "class_id", "class_name", "left", "top", "width", "height", "right", "bottom",
-            "image_width", "image_height", "confidence", "confidence_type",
-            "coordinates_are_numbers",
-        )
+        return new_frame(*BOX_COLUMNS)
 
     def flatten_label(self, number_: int, record: Mapping[str, Any], value: Any,
                       metadata: Mapping[str, Any], frames: Frames) -> None:
-        labels, boxes = frames["labels"], frames["boxes"]
-        value = value if isinstance(value, Mapping) else {}
+        labels = frames["labels"]
+        value = _mapping(value)
         sizes = value.get("image_size")
-        size = sizes[0] if isinstance(sizes, list) and sizes and isinstance(sizes[0], Mapping) \
-            else {}
+        size = _mapping(sizes[0]) if type(sizes) is list and sizes else {}
         width, height = number(size.get("width")), number(size.get("height"))
-        # Boxes are checked against the image only where the image size itself is valid: a bad
-        # image size is its own failure, not one more per box.
-        box_bound_width = width if width is not None and width >= 1 else None
-        box_bound_height = height if height is not None and height >= 1 else None
-        annotations = value.get("annotations")
-        annotations = annotations if isinstance(annotations, list) else []
-        objects = metadata.get("objects")
-        objects = objects if isinstance(objects, list) else []
-        class_map = metadata.get("class-map")
-        class_map = class_map if isinstance(class_map, Mapping) else {}
-        labels["image_size_count"].append(len(sizes) if isinstance(sizes, list) else 0)
+        annotations = _list(value.get("annotations"))
+        objects = _list(metadata.get("objects"))
+        labels["image_size_count"].append(len(sizes) if type(sizes) is list else 0)
         labels["image_width"].append(width)
         labels["image_height"].append(height)
         labels["image_depth"].append(number(size.get("depth")))
         labels["box_count"].append(len(annotations))
         labels["objects_count"].append(len(objects))
         labels["adjustment_status"].append(metadata.get("adjustment-status"))
+        # Boxes are checked against the image only where the image size itself is valid: a bad
+        # image size is its own failure, not one more per box.
+        self._boxes(
+            number_, annotations, objects, _mapping(metadata.get("class-map")),
+            width if width is not None and width >= 1 else None,
+            height if height is not None and height >= 1 else None,
+            frames["boxes"],
+        )
+
+    @staticmethod
+    def _boxes(line: int, annotations: list[Any], objects: list[Any],
+               class_map: Mapping[str, Any], image_width: float | None,
+               image_height: float | None, boxes: Columns) -> None:
+        numbers = NUMBER_TYPES
+        (add_line, add_class_id, add_class_name, add_left, add_top, add_width, add_height,
+         add_right, add_bottom, add_image_width, add_image_height, add_confidence,
+         add_confidence_type, add_numbers) = (boxes[name].append for name in ("line", *BOX_COLUMNS))
+        count = len(objects)
         for i, box in enumerate(annotations):
-            box = box if isinstance(box, Mapping) else {}
-            left, top = number(box.get("left")), number(box.get("top"))
-            box_width, box_height = number(box.get("width")), number(box.get("height"))
-            has_entry = i < len(objects)
-            entry = objects[i] if has_entry and isinstance(objects[i], Mapping) else {}
+            box = box if type(box) is dict else {}
+            left, top = box.get("left"), box.get("top")
+            width, height = box.get("width"), box.get("height")
+            left = left if type(left) in numbers else None
+            top = top if type(top) in numbers else None
+            width = width if type(width) in numbers else None
+            height = height if type(height) in numbers else None
             class_id = box.get("class_id")
-            boxes["line"].append(number_)
-            boxes["class_id"].append(number(class_id))
-            boxes["class_name"].append(class_map.get(str(class_id)))
-            boxes["left"].append(left)
-            boxes["top"].append(top)
-            boxes["width"].append(box_width)
-            boxes["height"].append(box_height)
-            boxes["right"].append(None if left is None or box_width is None else left + box_width)
-            boxes["bottom"].append(
-                None if top is None or box_height is None else top + box_height)
-            boxes["image_width"].append(box_bound_width)
-            boxes["image_height"].append(box_bound_height)
-            boxes["confidence"].append(number(entry.get("confidence")))
-            boxes["confidence_type"].append(json_type(entry.get("confidence")) if has_entry else None)
-            boxes["coordinates_are_numbers"].append(
-                all(number(box.get(key)) is not None for key in _COORDINATES))
+            entry = objects[i] if i < count and type(objects[i]) is dict else {}
+            confidence = entry.get("confidence")
+            add_line(line)
+            add_class_id(class_id if type(class_id) in numbers else None)
+            add_class_name(class_map.get(str(class_id)))
+            add_left(left)
+            add_top(top)
+            add_width(width)
+            add_height(height)
+            add_right(None if left is None or width is None else left + width)
+            add_bottom(None if top is None or height is None else top + height)
+            add_image_width(image_width)
+            add_image_height(image_height)
+            add_confidence(confidence if type(confidence) in numbers else None)
+            add_confidence_type(json_type(confidence) if i < count else None)
+            add_numbers(None not in (left, top, width, height))

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from airflow_gt.validation.flatten import Frames
+from airflow_gt.validation.frames import ArrayFrames
 from airflow_gt.validation.suites import ExpectationSpec
 
 SAMPLE_COUNT = 5
@@ -45,6 +45,7 @@ class GxRunner:
     def __init__(self, name: str, expectations: tuple[ExpectationSpec, ...],
                  parameters: dict[str, Any]) -> None:
         import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
         from great_expectations.expectations.expectation_configuration import (
             ExpectationConfiguration,
         )
@@ -53,6 +54,9 @@ class GxRunner:
         self.expectations = expectations
         self.parameters = parameters
         self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(
+            globally=False, metric_calculations=False
+        )
         source = self.context.data_sources.add_pandas(f"{name}-frames")
         self.batches: dict[str, Any] = {}
         self.suites: dict[str, Any] = {}
@@ -70,16 +74,16 @@ class GxRunner:
         for frame, suite in self.suites.items():
             self.suites[frame] = self.context.suites.add(suite)
 
-    def validate(self, frames: Frames) -> dict[int, ChunkOutcome]:
+    def validate(self, frames: ArrayFrames) -> dict[int, ChunkOutcome]:
         """Run every frame's expectations on this chunk; keyed by position in the suite."""
         import pandas
 
         found: dict[int, ChunkOutcome] = {}
         for frame, suite in self.suites.items():
             columns = frames[frame]
-            if not columns["line"]:
+            if not len(columns["line"]):
                 continue
-            dataframe = pandas.DataFrame(columns)
+            dataframe = pandas.DataFrame(columns, copy=False)
             batch = self.batches[frame].get_batch(batch_parameters={"dataframe": dataframe})
             result = batch.validate(
                 suite,

@@ -11,19 +11,25 @@ with its own type's suite), or the one ``label_attribute`` names.
 
 from __future__ import annotations
 
+import gc
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from airflow_gt.exceptions import ConfigurationError
-from airflow_gt.manifests.attributes import label_attributes, source_of
+from airflow_gt.manifests.attributes import label_attributes
 from airflow_gt.manifests.job_types import job_type as lookup_job_type
 from airflow_gt.manifests.reader import read_manifest
 from airflow_gt.manifests.storage import source_name
 from airflow_gt.validation.flatten import Chunk, Flattener
 from airflow_gt.validation.flatteners import flattener_for
+from airflow_gt.validation.gx_pool import GxPool, RunnerSpec
+from airflow_gt.validation.gx_runner import ChunkOutcome
 from airflow_gt.validation.results import (
     AttributeResult,
     ExpectationOutcome,
@@ -32,7 +38,9 @@ from airflow_gt.validation.results import (
 )
 from airflow_gt.validation.suites import SuiteSpec, load_suite
 
-DEFAULT_CHUNK_LINES = 100_000
+DEFAULT_CHUNK_LINES = 200_000
+SUB_CHUNK_LINES = 10_000
+MAX_PENDING_CHUNKS = 1
 AGGREGATE_EXPECTATIONS = frozenset({"expect_column_mean_to_be_between"})
 MODERATION_KEYS = {
     "content-moderation-groundtruth": "moderation-input",
@@ -91,40 +99,66 @@ def find_targets(chunk: Chunk, label_attribute: str | None, job_type: str | None
 
 
 class AttributeValidation:
-    """The running validation of one label attribute."""
+    """The running validation of one label attribute: its flattener, the chunk being gathered,
+    the chunks at GX, and the merged outcomes."""
 
     def __init__(self, target: Target, parameters: dict[str, Any]) -> None:
-        from airflow_gt.validation.gx_runner import GxRunner
+        from airflow_gt.validation.frames import FrameBuffer
 
         self.target = target
+        self.key = target.attribute
         self.suite: SuiteSpec = load_suite(target.job_type)
-        expectations = self.suite.runnable(parameters)
+        self.expectations = self.suite.runnable(parameters)
+        self.parameters = parameters
         self.flattener: Flattener = flattener_for(
             target.job_type, target.attribute, target.metadata_key)
-        self.runner = GxRunner(self.suite.name, expectations, parameters)
         self.outcomes = [
             ExpectationOutcome(
                 expectation=spec.type, column=spec.column, frame=spec.frame, rule=spec.rule,
                 kwargs=spec.filled(parameters), aggregate=spec.type in AGGREGATE_EXPECTATIONS,
             )
-            for spec in expectations
+            for spec in self.expectations
         ]
         self.labeled = 0
         self.failed = 0
+        self.buffer = FrameBuffer()
+        self.pending: deque[tuple[Future[dict[int, ChunkOutcome]], int, Any]] = deque()
 
-    def add(self, chunk: Chunk) -> None:
-        frames = self.flattener.flatten(chunk)
+    def runner_spec(self) -> RunnerSpec:
+        return (self.key, self.suite.name, self.expectations, self.parameters)
+
+    def flatten(self, sub_chunk: Chunk) -> None:
+        """Flatten a few thousand lines into the buffer of the chunk being gathered."""
+        from airflow_gt.validation.frames import to_arrays
+
+        frames = self.flattener.flatten(sub_chunk)
         lines = frames["lines"]
         self.labeled += sum(lines["labeled"])
         self.failed += sum(lines["failed"])
-        first = chunk[0][0]
-        for position, found in self.runner.validate(frames).items():
+        self.buffer.add(to_arrays(frames))
+
+    def submit_buffer(self, pool: GxPool) -> None:
+        """Send the gathered chunk to GX; the sources stay here, for the failing samples."""
+        frames = self.buffer.take()
+        sources = frames["lines"].pop("source")
+        first = int(frames["lines"]["line"][0])
+        self.pending.append((pool.submit(self.key, frames), first, sources))
+        while len(self.pending) > MAX_PENDING_CHUNKS:
+            self.collect_one()
+
+    def collect(self) -> None:
+        while self.pending:
+            self.collect_one()
+
+    def collect_one(self) -> None:
+        future, first, sources = self.pending.popleft()
+        for position, found in future.result().items():
             outcome = self.outcomes[position]
             if outcome.aggregate:
                 outcome.add_aggregate(found.element_count, found.observed_value)
                 continue
             samples = [
-                FailingValue(line, source_of(chunk[line - first][1]), value)
+                FailingValue(line, _text(sources[line - first]), value)
                 for line, value in found.samples
             ]
             outcome.add_rows(found.element_count, found.unexpected_count, samples)
@@ -152,8 +186,13 @@ def validate_manifest(
     chunk_lines: int = DEFAULT_CHUNK_LINES,
     s3_client: Any = None,
     progress: Callable[[int], None] | None = None,
+    processes: int = 0,
 ) -> ValidationResult:
-    """Validate ``source`` with its job types' suites; see the module docstring."""
+    """Validate ``source`` with its job types' suites; see the module docstring.
+
+    :param processes: 0 runs GX in this process; 1 runs it in a worker process, on a second
+        core, while this one reads and flattens (worth it for large manifests).
+    """
     if chunk_lines < 1:
         raise ConfigurationError("chunk_lines", f"must be at least 1, got {chunk_lines}")
     if not 0.0 <= max_failed_fraction <= 1.0:
@@ -164,22 +203,57 @@ def validate_manifest(
     parameters: dict[str, Any] = {"max_failed_fraction": max_failed_fraction}
     if label_categories is not None:
         parameters["class_names"] = list(label_categories)
-    chunks = _chunks(read_manifest(source, s3_client=s3_client), chunk_lines)
-    first = next(chunks, None)
+    # The manifest is flattened SUB_CHUNK_LINES lines at a time (the parsed lines are dropped
+    # at once) and validated chunk_lines lines at a time. No reference cycles are made on the way,
+    # so the cyclic garbage collector, which would otherwise walk every parsed line again and
+    # again, is paused.
+    sub_chunk = min(chunk_lines, SUB_CHUNK_LINES)
+    sub_chunks = _chunks(read_manifest(source, s3_client=s3_client), sub_chunk)
+    first = next(sub_chunks, None)
     if first is None:
         raise ConfigurationError("source", f"{source_name(source)} has no lines to validate")
     targets = find_targets(first, label_attribute, job_type)
     validations = [AttributeValidation(target, parameters) for target in targets]
+    pool = GxPool([validation.runner_spec() for validation in validations], processes)
     objects = 0
-    for chunk in _prepend(first, chunks):
-        for validation in validations:
-            validation.add(chunk)
-        objects += len(chunk)
-        if progress is not None:
-            progress(objects)
+    try:
+        with _collector_paused():
+            for lines in _prepend(first, sub_chunks):
+                for validation in validations:
+                    validation.flatten(lines)
+                objects += len(lines)
+                del lines
+                if validations[0].buffer.lines >= chunk_lines:
+                    for validation in validations:
+                        validation.submit_buffer(pool)
+                    if progress is not None:
+                        progress(objects)
+            for validation in validations:
+                if validation.buffer.lines:
+                    validation.submit_buffer(pool)
+                validation.collect()
+            if progress is not None:
+                progress(objects)
+    finally:
+        pool.close()
     return ValidationResult(
         source_name(source), objects, [validation.result() for validation in validations]
     )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _prepend(first: list[Any], rest: Iterator[list[Any]]) -> Iterator[list[Any]]:

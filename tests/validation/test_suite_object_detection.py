@@ -122,3 +122,13 @@ def test_too_many_failed_lines_fail_the_share_expectation(tmp_path: Path) -> Non
     assert outcome.observed_value == 0.5
     assert result.attributes[0].failed == 2
     assert validate_manifest(write(tmp_path, lines), max_failed_fraction=0.5).success
+
+
+def test_a_worker_process_finds_the_same_as_this_process(tmp_path: Path) -> None:
+    lines = copies(sample_record(SAMPLE), count=7)
+    box(lines[4]).update(left=-3)
+    path = write(tmp_path, lines)
+    here = validate_manifest(path, chunk_lines=3)
+    there = validate_manifest(path, chunk_lines=3, processes=1)
+    assert here.summary() == there.summary()
+    assert there.summary()["failed_expectations"][0]["sample_lines"] == [5]

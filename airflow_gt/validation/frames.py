@@ -1,0 +1,89 @@
+"""Typed column arrays: how flattened frames are kept between flattening and validation.
+
+Flatteners build plain lists, a few thousand lines at a time; those lists are turned at once into
+numpy arrays of the column's type (numbers as float64 with NaN for a missing value, booleans,
+strings as object arrays with repeated values shared), which take a fraction of the memory of the
+lists and which pandas wraps without copying or guessing types. Arrays of several sub-chunks are
+joined when a chunk is validated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+import numpy.typing as npt
+
+from airflow_gt.validation.flatten import Columns
+
+Array = npt.NDArray[Any]
+ArrayFrames = dict[str, dict[str, Array]]
+
+
+def column_array(name: str, values: list[Any]) -> Array:
+    """The values of one column as an array of the type of its first non-missing value."""
+    if name == "line":
+        return numpy.array(values, dtype=numpy.int64)
+    first = next((value for value in values if value is not None), None)
+    kind = type(first)
+    if kind is float or kind is int:
+        try:
+            return numpy.array(values, dtype=numpy.float64)
+        except (TypeError, ValueError):
+            pass  # a column of mixed kinds stays as objects, for the suite to report
+    elif kind is bool and None not in values:
+        return numpy.array(values, dtype=numpy.bool_)
+    shared: dict[Any, Any] = {}
+    array = numpy.empty(len(values), dtype=object)
+    array[:] = [shared.setdefault(value, value) if type(value) is str else value
+                for value in values]
+    return array
+
+
+def to_arrays(frames: dict[str, Columns]) -> ArrayFrames:
+    return {
+        frame: {name: column_array(name, values) for name, values in columns.items()}
+        for frame, columns in frames.items()
+    }
+
+
+class FrameBuffer:
+    """Arrays of several sub-chunks, joined into one chunk's frames when it is validated."""
+
+    def __init__(self) -> None:
+        self.parts: list[ArrayFrames] = []
+        self.lines = 0
+
+    def add(self, frames: ArrayFrames) -> None:
+        self.parts.append(frames)
+        self.lines += len(frames["lines"]["line"])
+
+    def take(self) -> ArrayFrames:
+        parts, self.parts, self.lines = self.parts, [], 0
+        joined: ArrayFrames = {}
+        for frame in parts[0]:
+            joined[frame] = {
+                name: _join([part[frame][name] for part in parts])
+                for name in parts[0][frame]
+            }
+        return joined
+
+
+def _join(arrays: list[Array]) -> Array:
+    if len(arrays) == 1:
+        return arrays[0]
+    kinds = {array.dtype for array in arrays}
+    if len(kinds) > 1 and numpy.dtype(numpy.float64) in kinds:
+        # A sub-chunk whose column was all missing came out as objects: as numbers it is NaN.
+        arrays = [_as_numbers(array) for array in arrays]
+        kinds = {array.dtype for array in arrays}
+    if len(kinds) > 1:
+        # One sub-chunk saw only numbers where another saw a string: keep both as objects.
+        arrays = [array.astype(object) for array in arrays]
+    return numpy.concatenate(arrays)
+
+
+def _as_numbers(array: Array) -> Array:
+    if array.dtype == object and all(value is None for value in array):
+        return numpy.full(len(array), numpy.nan)
+    return array
