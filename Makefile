@@ -24,6 +24,7 @@ unit: $(INSTALLED)
 benchmark: $(INSTALLED)
 	$(BIN)/python benchmarks/read_manifest.py
 	$(BIN)/python benchmarks/local_workforce.py
+	$(BIN)/python benchmarks/validate.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

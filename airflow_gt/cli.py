@@ -1,7 +1,11 @@
 """The ``airflow-gt`` command.
 
-Exit codes: 0 done; 1 the data was read but fails (a merge conflict, a taken label attribute);
-2 the input could not be read or parsed (the message names the file and line), or bad arguments.
+Exit codes: 0 done; 1 the data was read but fails (its expectations, a merge conflict, a taken
+label attribute); 2 the input could not be read or parsed (the message names the file and line), or
+bad arguments.
+
+Each subcommand's handler returns an ``Outcome`` (its summary, its exit code, and optionally its
+own text rendering) or None; ``main`` prints it in the format asked for.
 """
 
 from __future__ import annotations
@@ -9,18 +13,39 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
-from dataclasses import asdict
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from airflow_gt import __version__
 from airflow_gt.exceptions import AirflowGtError, ChainingError, MergeError
 from airflow_gt.manifests.chaining import Selection, chain_manifest
 from airflow_gt.manifests.merging import merge_manifests
+from airflow_gt.manifests.storage import is_s3_uri
+
+if TYPE_CHECKING:
+    from airflow_gt.validation.results import ValidationResult
 
 EXIT_OK, EXIT_DATA_FAILED, EXIT_UNREADABLE = 0, 1, 2
 
 
-def _chain(args: argparse.Namespace) -> dict[str, object]:
+@dataclass(frozen=True)
+class Outcome:
+    """What a subcommand hands back to ``main``.
+
+    :param summary: printed as one JSON object with ``--format json``, else as ``key: value``
+        lines unless ``text`` is given.
+    :param exit_code: the process's exit code.
+    :param text: the ``--format text`` rendering, when the command has its own.
+    """
+
+    summary: Mapping[str, Any]
+    exit_code: int = EXIT_OK
+    text: str | None = None
+
+
+def _chain(args: argparse.Namespace) -> Outcome:
     selection = Selection(
         status=args.status,
         class_names=frozenset(args.class_name) if args.class_name else None,
@@ -37,16 +62,102 @@ def _chain(args: argparse.Namespace) -> dict[str, object]:
         label_attribute=args.label_attribute,
         follow_up=args.follow_up,
     )
-    return asdict(result)
+    return Outcome(asdict(result))
 
 
-def _merge(args: argparse.Namespace) -> dict[str, object]:
+def _merge(args: argparse.Namespace) -> Outcome:
     result = merge_manifests(
         args.sources, args.out, on_missing=args.on_missing, on_conflict=args.on_conflict
     )
     summary = asdict(result)
     summary["issues"] = [str(issue) for issue in result.issues]
-    return summary
+    return Outcome(summary)
+
+
+def _label_names(source: str | None) -> tuple[str, ...] | None:
+    if source is None:
+        return None
+    from airflow_gt.manifests.categories import read_label_categories
+
+    return read_label_categories(source).label_names
+
+
+def _local_size(source: str) -> int | None:
+    try:
+        return None if is_s3_uri(source) else Path(source).stat().st_size
+    except OSError:
+        return None
+
+
+def _run_validation(args: argparse.Namespace) -> ValidationResult:
+    from airflow_gt.validation.progress import progress_printer
+    from airflow_gt.validation.validator import validate_manifest
+
+    label_categories = _label_names(args.label_categories)
+    progress = progress_printer(sys.stderr, total_bytes=_local_size(args.source))
+    try:
+        return validate_manifest(
+            args.source,
+            job_type=args.job_type,
+            label_attribute=args.label_attribute,
+            input_manifest=args.input_manifest,
+            label_categories=label_categories,
+            max_failed_fraction=args.max_failed_fraction,
+            progress=progress,
+            # GX runs in a worker process on the second core while this one reads the manifest;
+            # the worker imports great_expectations while the first lines are flattened.
+            processes=1,
+        )
+    finally:
+        if progress is not None:
+            progress.finish()
+
+
+def _validate(args: argparse.Namespace) -> Outcome:
+    from airflow_gt.validation.reports import render_text, summary_json, write_reports
+
+    result = _run_validation(args)
+    summary: dict[str, Any] = json.loads(summary_json(result, indent=False))
+    text = render_text(result)
+    if args.report_dir:
+        locations = write_reports(result, args.report_dir)
+        summary["reports"] = {"json": locations.json, "html": locations.html}
+        text += f"\nreport (json): {locations.json}\nreport (html): {locations.html}"
+    return Outcome(
+        summary, exit_code=EXIT_OK if result.success else EXIT_DATA_FAILED, text=text
+    )
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def _add_validate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", help="manifest to validate: local path or s3:// URI")
+    parser.add_argument("--job-type", help="the job type (detected from the metadata if not given)")
+    parser.add_argument(
+        "--label-attribute",
+        help="validate only this label attribute (default: every one the lines carry)",
+    )
+    parser.add_argument(
+        "--input-manifest", help="the job's input manifest, to check every object came back"
+    )
+    parser.add_argument(
+        "--label-categories", metavar="FILE",
+        help="the job's label category configuration (path or s3://): the allowed class names",
+    )
+    parser.add_argument(
+        "--max-failed-fraction", type=_fraction, default=0.1, metavar="F",
+        help="largest share of objects that may have failed labeling (default 0.1)",
+    )
+    parser.add_argument("--report-dir", metavar="DIR",
+                        help="write validation-report.json and .html here (folder or s3://)")
 
 
 def _add_local_arguments(parser: argparse.ArgumentParser) -> None:
@@ -81,10 +192,17 @@ def _local(args: argparse.Namespace) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="airflow-gt", description="Ground Truth manifests: chain and merge labeling jobs."
+        prog="airflow-gt",
+        description="Ground Truth manifests: validate, chain and merge labeling jobs.",
     )
     parser.add_argument("--version", action="version", version=f"airflow-gt {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+
+    validate = commands.add_parser(
+        "validate", help="check a manifest against its job type's expectations"
+    )
+    _add_validate_arguments(validate)
+    validate.set_defaults(run=_validate)
 
     chain = commands.add_parser(
         "chain", help="write a follow-up job's input manifest from an output manifest"
@@ -117,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_local_arguments(local)
     local.set_defaults(run=_local)
 
-    for sub in (chain, merge):
+    for sub in (validate, chain, merge):
         sub.add_argument("--format", default="text", choices=["text", "json"])
     return parser
 
@@ -129,25 +247,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return EXIT_UNREADABLE if exc.code else EXIT_OK
     try:
-        summary = args.run(args)
+        outcome: Outcome | None = args.run(args)
     except (ChainingError, MergeError) as exc:
         print(f"airflow-gt: {exc}", file=sys.stderr)
         return EXIT_DATA_FAILED
     except AirflowGtError as exc:
         print(f"airflow-gt: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
-    if summary is None:
+    if outcome is None:
         return EXIT_OK
-    if args.format == "json":
-        print(json.dumps(summary, sort_keys=True))
+    _print(outcome, args.format)
+    return outcome.exit_code
+
+
+def _print(outcome: Outcome, output_format: str) -> None:
+    if output_format == "json":
+        print(json.dumps(outcome.summary, sort_keys=True))
+    elif outcome.text is not None:
+        print(outcome.text)
     else:
-        for key, value in summary.items():
+        for key, value in outcome.summary.items():
             if isinstance(value, list):
                 print(f"{key}:")
                 print("".join(f"  {item}\n" for item in value), end="")
             else:
                 print(f"{key}: {value}")
-    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -38,7 +38,7 @@ from airflow_gt.validation.results import (
 )
 from airflow_gt.validation.suites import SuiteSpec, load_suite
 
-DEFAULT_CHUNK_LINES = 200_000
+DEFAULT_CHUNK_LINES = 50_000
 SUB_CHUNK_LINES = 10_000
 MAX_PENDING_CHUNKS = 1
 AGGREGATE_EXPECTATIONS = frozenset({"expect_column_mean_to_be_between"})
@@ -226,8 +226,8 @@ def validate_manifest(
                 if validations[0].buffer.lines >= chunk_lines:
                     for validation in validations:
                         validation.submit_buffer(pool)
-                    if progress is not None:
-                        progress(objects)
+                if progress is not None:
+                    progress(objects)
             for validation in validations:
                 if validation.buffer.lines:
                     validation.submit_buffer(pool)
