@@ -2,7 +2,7 @@
 
 Flatteners build plain lists, a few thousand lines at a time; those lists are turned at once into
 numpy arrays of the column's type (numbers as float64 with NaN for a missing value, booleans,
-strings as object arrays with repeated values shared), which take a fraction of the memory of the
+strings and anything else as object arrays), which take a fraction of the memory of the
 lists and which pandas wraps without copying or guessing types. Arrays of several sub-chunks are
 joined when a chunk is validated.
 """
@@ -33,10 +33,8 @@ def column_array(name: str, values: list[Any]) -> Array:
             pass  # a column of mixed kinds stays as objects, for the suite to report
     elif kind is bool and None not in values:
         return numpy.array(values, dtype=numpy.bool_)
-    shared: dict[Any, Any] = {}
     array = numpy.empty(len(values), dtype=object)
-    array[:] = [shared.setdefault(value, value) if type(value) is str else value
-                for value in values]
+    array[:] = values
     return array
 
 
