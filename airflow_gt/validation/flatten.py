@@ -56,7 +56,8 @@ class Flattener:
             ),
         }
         for name in self.frames:
-            frames.setdefault(name, self.new_part_frame(name))
+            if name not in frames:
+                frames[name] = self.new_part_frame(name)
         lines = frames["lines"]
         labels = frames["labels"]
         attribute, metadata_key = self.attribute, self.metadata_key

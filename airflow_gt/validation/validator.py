@@ -102,7 +102,8 @@ class AttributeValidation:
     """The running validation of one label attribute: its flattener, the chunk being gathered,
     the chunks at GX, and the merged outcomes."""
 
-    def __init__(self, target: Target, parameters: dict[str, Any]) -> None:
+    def __init__(self, target: Target, parameters: dict[str, Any],
+                 flattener: Flattener | None = None) -> None:
         from airflow_gt.validation.frames import FrameBuffer
 
         self.target = target
@@ -110,7 +111,7 @@ class AttributeValidation:
         self.suite: SuiteSpec = load_suite(target.job_type)
         self.expectations = self.suite.runnable(parameters)
         self.parameters = parameters
-        self.flattener: Flattener = flattener_for(
+        self.flattener: Flattener = flattener if flattener is not None else flattener_for(
             target.job_type, target.attribute, target.metadata_key)
         self.outcomes = [
             ExpectationOutcome(
@@ -136,6 +137,9 @@ class AttributeValidation:
         self.labeled += sum(lines["labeled"])
         self.failed += sum(lines["failed"])
         self.buffer.add(to_arrays(frames))
+
+    def finish(self) -> None:
+        """Flatten what only the manifest's end shows: nothing, for a label attribute."""
 
     def submit_buffer(self, pool: GxPool) -> None:
         """Send the gathered chunk to GX; the sources stay here, for the failing samples."""
@@ -190,6 +194,8 @@ def validate_manifest(
 ) -> ValidationResult:
     """Validate ``source`` with its job types' suites; see the module docstring.
 
+    :param input_manifest: the job's input manifest, read beside ``source``: every input line
+        and key must come back (``passthrough.py``; one more result, ``(pass-through)``).
     :param processes: 0 runs GX in this process; 1 runs it in a worker process, on a second
         core, while this one reads and flattens (worth it for large manifests).
     """
@@ -197,9 +203,6 @@ def validate_manifest(
         raise ConfigurationError("chunk_lines", f"must be at least 1, got {chunk_lines}")
     if not 0.0 <= max_failed_fraction <= 1.0:
         raise ConfigurationError("max_failed_fraction", "must be between 0 and 1")
-    if input_manifest is not None:
-        raise ConfigurationError("input_manifest", "comparing with the input manifest is not "
-                                 "available yet")
     parameters: dict[str, Any] = {"max_failed_fraction": max_failed_fraction}
     if label_categories is not None:
         parameters["class_names"] = list(label_categories)
@@ -214,6 +217,10 @@ def validate_manifest(
         raise ConfigurationError("source", f"{source_name(source)} has no lines to validate")
     targets = find_targets(first, label_attribute, job_type)
     validations = [AttributeValidation(target, parameters) for target in targets]
+    if input_manifest is not None:
+        from airflow_gt.validation.passthrough import PassthroughValidation  # imports this module
+
+        validations.append(PassthroughValidation(input_manifest, targets, parameters, s3_client))
     pool = GxPool([validation.runner_spec() for validation in validations], processes)
     objects = 0
     try:
@@ -229,6 +236,7 @@ def validate_manifest(
                 if progress is not None:
                     progress(objects)
             for validation in validations:
+                validation.finish()
                 if validation.buffer.lines:
                     validation.submit_buffer(pool)
                 validation.collect()

@@ -9,7 +9,15 @@ import pytest
 
 from airflow_gt.validation.validator import validate_manifest
 from tests.conftest import SAMPLES
-from tests.validation.planting import PLANTED_LINE, Record, copies, plant, sample_record, write
+from tests.validation.planting import (
+    PLANTED_LINE,
+    Record,
+    common_violations,
+    copies,
+    plant,
+    sample_record,
+    write,
+)
 
 SAMPLE = "object-detection.manifest"
 
@@ -37,22 +45,7 @@ def meta(record: Record) -> dict[str, Any]:
 
 
 VIOLATIONS = [
-    ("two sources", lambda r: r.update(source="text too"),
-     ("expect_column_values_to_be_in_set", "source_keys")),
-    ("no s3 uri", lambda r: r.update({"source-ref": "bucket/key.jpg"}),
-     ("expect_column_values_to_match_regex", "source_ref")),
-    ("wrong type", lambda r: meta(r).update(type="groundtruth/image-classification"),
-     ("expect_column_values_to_be_in_set", "metadata_type")),
-    ("no job name", lambda r: meta(r).pop("job-name"),
-     ("expect_column_values_to_not_be_null", "job_name")),
-    ("empty job name", lambda r: meta(r).update({"job-name": ""}),
-     ("expect_column_value_lengths_to_be_between", "job_name")),
-    ("human annotated", lambda r: meta(r).update({"human-annotated": "maybe"}),
-     ("expect_column_values_to_be_in_set", "human_annotated")),
-    ("no creation date", lambda r: meta(r).pop("creation-date"),
-     ("expect_column_values_to_not_be_null", "creation_date")),
-    ("bad creation date", lambda r: meta(r).update({"creation-date": "yesterday"}),
-     ("expect_column_values_to_match_regex", "creation_date")),
+    *common_violations(meta, "groundtruth/image-classification"),
     ("two image sizes", lambda r: r["bounding-box"]["image_size"].append(
         {"width": 1, "height": 1, "depth": 1}),
      ("expect_column_values_to_be_in_set", "image_size_count")),
