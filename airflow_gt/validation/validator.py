@@ -1,12 +1,13 @@
 """Validate a manifest, local or in S3, with the suite of each label attribute's job type.
 
-The manifest is read once, as a stream, in chunks of ``chunk_lines`` lines: each chunk is
-flattened into frames for every label attribute checked, each attribute's frames are validated
-by GX with its job type's suite, and the chunk's results are merged into the running result. Memory
-holds one chunk, not the manifest.
+The manifest is read once, as a stream: every 10,000 lines are flattened into column frames for
+each label attribute checked and dropped; every ``chunk_lines`` lines (50,000 by default) the
+gathered frames go to GX with the attribute's job-type suite, in this process or in a worker
+process, and the chunk's results are merged into the running result. Memory holds a chunk or two
+of typed columns, never the manifest.
 
-The label attributes to check are those found in the first chunk (every chained job's label, each
-with its own type's suite), or the one ``label_attribute`` names.
+The label attributes to check are those found in the first 10,000 lines (every chained job's
+label, each with its own type's suite), or the one ``label_attribute`` names.
 """
 
 from __future__ import annotations
