@@ -39,9 +39,10 @@ class Flattener:
     """
 
     job_type: ClassVar[str]
-    frames: ClassVar[tuple[str, ...]] = ("lines", "labels")
     label_columns: ClassVar[tuple[str, ...]] = ()
     """The type's own columns of the ``labels`` frame."""
+    part_columns: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = ()
+    """The type's part frames (``boxes``...) and their columns besides ``line``."""
 
     def __init__(self, attribute: str, metadata_key: str) -> None:
         self.attribute = attribute
@@ -55,9 +56,8 @@ class Flattener:
                 *self.label_columns,
             ),
         }
-        for name in self.frames:
-            if name not in frames:
-                frames[name] = self.new_part_frame(name)
+        for name, _ in self.part_columns:
+            frames[name] = self.new_part_frame(name)
         lines = frames["lines"]
         labels = frames["labels"]
         attribute, metadata_key = self.attribute, self.metadata_key
@@ -86,8 +86,8 @@ class Flattener:
         return frames
 
     def new_part_frame(self, name: str) -> Columns:
-        """An empty frame of the type's parts (``boxes``...); the base type has none."""
-        raise KeyError(name)
+        """An empty frame of the type's parts (``boxes``...), as ``part_columns`` declares."""
+        return new_frame(*dict(self.part_columns)[name])
 
     def flatten_label(self, number: int, record: Mapping[str, Any], value: Any,
                       metadata: Mapping[str, Any], frames: Frames) -> None:

@@ -17,7 +17,6 @@ from airflow_gt.validation.flatten import (
     Flattener,
     Frames,
     json_type,
-    new_frame,
     number,
 )
 
@@ -37,14 +36,11 @@ def _list(value: Any) -> list[Any]:
 
 class BoundingBoxFlattener(Flattener):
     job_type = "object-detection"
-    frames = ("lines", "labels", "boxes")
+    part_columns = (("boxes", BOX_COLUMNS),)
     label_columns = (
         "image_size_count", "image_width", "image_height", "image_depth", "box_count",
         "objects_count", "adjustment_status",
     )
-
-    def new_part_frame(self, name: str) -> Columns:
-        return new_frame(*BOX_COLUMNS)
 
     def flatten_label(self, number_: int, record: Mapping[str, Any], value: Any,
                       metadata: Mapping[str, Any], frames: Frames) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from airflow_gt.validation.flatten import Columns, Flattener, Frames, json_type, new_frame, number
+from airflow_gt.validation.flatten import Flattener, Frames, json_type, number
 
 CLASS_COLUMNS: tuple[str, ...] = (
     "label_text", "class_id", "class_name", "first_class_name", "confidence", "confidence_type",
@@ -81,11 +81,8 @@ class LabelVerificationFlattener(ClassIndexFlattener):
     ``feedback`` frame, one row per entry."""
 
     job_type = "label-verification"
-    frames = ("lines", "labels", "feedback")
+    part_columns = (("feedback", ("comment",)),)
     label_columns = (*CLASS_COLUMNS, "feedback_type")
-
-    def new_part_frame(self, name: str) -> Columns:
-        return new_frame("comment")
 
     def flatten_label(self, number_: int, record: Mapping[str, Any], value: Any,
                       metadata: Mapping[str, Any], frames: Frames) -> None:

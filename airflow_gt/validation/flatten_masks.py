@@ -23,7 +23,6 @@ from airflow_gt.validation.flatten import (
     Flattener,
     Frames,
     json_type,
-    new_frame,
     text,
 )
 
@@ -41,14 +40,11 @@ def hex_color(value: Any) -> str | None:
 
 class MaskFlattener(Flattener):
     job_type = "semantic-segmentation"
-    frames = ("lines", "labels", "colors")
+    part_columns = (("colors", COLOR_COLUMNS),)
     label_columns = (
         "attribute_name", "mask_ref", "color_map_type", "color_count", "non_object_entries",
         "colored_entries", "distinct_colors", "distinct_confidences",
     )
-
-    def new_part_frame(self, name: str) -> Columns:
-        return new_frame(*COLOR_COLUMNS)
 
     def flatten_label(self, number_: int, record: Mapping[str, Any], value: Any,
                       metadata: Mapping[str, Any], frames: Frames) -> None:

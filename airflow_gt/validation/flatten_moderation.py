@@ -63,9 +63,8 @@ class ModerationFlattener(Flattener):
                                *self.line_columns),
             "labels": new_frame(*self.label_columns),
         }
-        for name in self.frames:
-            if name not in frames:
-                frames[name] = self.new_part_frame(name)
+        for name, _ in self.part_columns:
+            frames[name] = self.new_part_frame(name)
         lines, labels = frames["lines"], frames["labels"]
         attribute = self.attribute
         no_metadata: Mapping[str, Any] = {}
@@ -92,16 +91,13 @@ class ModerationInputFlattener(ModerationFlattener):
     """Ground-truth labels; the bucket of every image, and the first bucket of the manifest."""
 
     job_type = "moderation-input"
-    frames = ("lines", "labels", "moderation_labels")
+    part_columns = (("moderation_labels", ("name",)),)
     line_columns = ("bucket", "first_bucket")
     label_columns = ("ground_truth_type", "labels_type")
 
     def __init__(self, attribute: str, metadata_key: str) -> None:
         super().__init__(attribute, metadata_key)
         self.first_bucket: str | None = None
-
-    def new_part_frame(self, name: str) -> Columns:
-        return new_frame("name")
 
     def flatten_line(self, source_ref: str | None, lines: Columns) -> None:
         bucket = s3_bucket(source_ref)
@@ -129,11 +125,8 @@ class ModerationOutputFlattener(ModerationFlattener):
     """The adapter's and the base model's predictions of each testing line."""
 
     job_type = "moderation-output"
-    frames = ("lines", "labels", "models", "predictions")
+    part_columns = (("models", MODEL_COLUMNS), ("predictions", PREDICTION_COLUMNS))
     label_columns = tuple(column for _, _, column in MODELS)
-
-    def new_part_frame(self, name: str) -> Columns:
-        return new_frame(*(MODEL_COLUMNS if name == "models" else PREDICTION_COLUMNS))
 
     def flatten_label(self, number_: int, record: Mapping[str, Any], value: Any,
                       metadata: Mapping[str, Any], frames: Frames) -> None:

@@ -25,7 +25,6 @@ from airflow_gt.validation.flatten import (
     Flattener,
     Frames,
     json_type,
-    new_frame,
 )
 
 CLASS_COLUMNS = ("class_id", "class_name", "in_class_map", "confidence", "confidence_type")
@@ -34,14 +33,11 @@ CLASS_COLUMNS = ("class_id", "class_name", "in_class_map", "confidence", "confid
 class MultiLabelFlattener(Flattener):
     """The ``labels`` columns of a list of class indexes, and its ``classes`` frame."""
 
-    frames = ("lines", "labels", "classes")
+    part_columns = (("classes", CLASS_COLUMNS),)
     label_columns = (
         "label_type", "labels_distinct", "class_map_type", "confidence_map_type",
         "confidence_keys_match",
     )
-
-    def new_part_frame(self, name: str) -> Columns:
-        return new_frame(*CLASS_COLUMNS)
 
     def flatten_label(self, number_: int, record: Mapping[str, Any], value: Any,
                       metadata: Mapping[str, Any], frames: Frames) -> None:

@@ -25,7 +25,6 @@ from airflow_gt.validation.flatten import (
     Flattener,
     Frames,
     json_type,
-    new_frame,
 )
 
 ENTITY_COLUMNS = (
@@ -45,14 +44,11 @@ class TextSpanFlattener(Flattener):
     """The ``labels`` columns of a text span label, and its ``entities`` frame."""
 
     job_type = "text-span"
-    frames = ("lines", "labels", "entities")
+    part_columns = (("entities", ENTITY_COLUMNS),)
     label_columns = (
         "annotations_type", "entity_list_type", "label_list_type", "entity_count",
         "confidence_count",
     )
-
-    def new_part_frame(self, name: str) -> Columns:
-        return new_frame(*ENTITY_COLUMNS)
 
     def flatten_label(self, number_: int, record: Mapping[str, Any], value: Any,
                       metadata: Mapping[str, Any], frames: Frames) -> None:
