@@ -17,61 +17,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import orjson
+from bounding_box_data import bare_loop, make_manifest
 
-DATA = Path(__file__).parent / "data"
 TARGET_RATIO = 1.5
 FLAT_MEMORY = 1.25  # the large file's peak may be at most this multiple of the small one's
-
-
-def bounding_box_line(i: int, rng: random.Random) -> dict[str, object]:
-    boxes = []
-    for _ in range(rng.randint(1, 5)):
-        left, top = rng.randint(0, 400), rng.randint(0, 300)
-        boxes.append({"class_id": rng.choice([0, 5]), "left": left, "top": top,
-                      "width": rng.randint(1, 500 - left), "height": rng.randint(1, 400 - top)})
-    return {
-        "source-ref": f"s3://example-bucket/images/{i:08d}.jpg",
-        "bounding-box": {"image_size": [{"width": 500, "height": 400, "depth": 3}],
-                         "annotations": boxes},
-        "bounding-box-metadata": {
-            "objects": [{"confidence": round(rng.random(), 2)} for _ in boxes],
-            "class-map": {"0": "dog", "5": "bone"},
-            "type": "groundtruth/object-detection",
-            "human-annotated": "yes",
-            "creation-date": "2018-10-18T22:18:13.527256",
-            "job-name": "identify-dogs-and-toys",
-        },
-    }
-
-
-def make_manifest(lines: int) -> Path:
-    path = DATA / f"bounding-box-{lines}.manifest"
-    if path.exists() and sum(1 for _ in path.open("rb")) == lines:
-        return path
-    DATA.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(lines)
-    with path.open("wb") as out:
-        for i in range(lines):
-            out.write(orjson.dumps(bounding_box_line(i, rng)) + b"\n")
-    return path
-
-
-def bare_loop(path: Path) -> int:
-    count = 0
-    loads = orjson.loads
-    with path.open("rb") as handle:
-        for line in handle:
-            loads(line)
-            count += 1
-    return count
 
 
 def reader_loop(path: Path) -> int:

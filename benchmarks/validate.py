@@ -29,10 +29,8 @@ is missed. Nothing here runs in the test suite.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import random
 import sys
 import tempfile
 import time
@@ -41,10 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
+from bounding_box_data import CLASSES, bare_loop, make_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parent / "data"
 AIRFLOW_GT = ROOT / ".venv" / "bin" / "airflow-gt"
 
 SPEED_VS_FLOOR = 3.0  # (c) may take at most this multiple of (a) at the large size
@@ -52,78 +49,7 @@ SPEED_VS_BASELINE = 10.0  # (b) must take at least this multiple of (c)
 PEAK_MB = 400.0  # (c)'s peak resident memory, MB (10^6 bytes)
 FLAT_MEMORY = 1.25  # (c)'s peak at the large size, as a multiple of its peak at the small one
 
-IMAGE_SIZES = ((500, 400), (640, 480), (1024, 768), (1280, 720), (1920, 1080))
-CLASSES = {0: "dog", 5: "bone", 7: "ball", 9: "person"}
-FIRST_DATE = datetime.datetime(2018, 10, 18, 22, 18, 13, 527256)
-
-
-# --- the manifests --------------------------------------------------------------------------
-
-
-def box_inside(rng: random.Random, width: int, height: int) -> dict[str, int]:
-    left, top = rng.randrange(width - 1), rng.randrange(height - 1)
-    return {
-        "class_id": rng.choice(tuple(CLASSES)),
-        "left": left,
-        "top": top,
-        "width": rng.randint(1, width - left),
-        "height": rng.randint(1, height - top),
-    }
-
-
-def bounding_box_record(index: int, rng: random.Random) -> dict[str, Any]:
-    """One output manifest line of a bounding-box job, as the seed's example has it."""
-    width, height = rng.choice(IMAGE_SIZES)
-    boxes = [box_inside(rng, width, height) for _ in range(rng.randint(1, 5))]
-    created = FIRST_DATE + datetime.timedelta(seconds=index * 0.37)
-    return {
-        "source-ref": f"s3://example-bucket/dogs-and-toys/images/{index:08d}.jpg",
-        "bounding-box": {
-            "image_size": [{"width": width, "height": height, "depth": 3}],
-            "annotations": boxes,
-        },
-        "bounding-box-metadata": {
-            "objects": [{"confidence": round(rng.uniform(0.05, 1.0), 2)} for _ in boxes],
-            "class-map": {str(c): CLASSES[c] for c in sorted({b["class_id"] for b in boxes})},
-            "type": "groundtruth/object-detection",
-            "human-annotated": "yes" if rng.random() < 0.9 else "no",
-            "creation-date": created.isoformat(timespec="microseconds"),
-            "job-name": "labeling-job/identify-dogs-and-toys",
-        },
-    }
-
-
-def count_lines(path: Path) -> int:
-    with path.open("rb") as handle:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
-
-
-def make_manifest(lines: int) -> Path:
-    """The manifest of ``lines`` lines under benchmarks/data/, made once and reused."""
-    path = DATA / f"validate-bounding-box-{lines}.manifest"
-    if path.exists() and count_lines(path) == lines:
-        return path
-    DATA.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(lines)
-    partial = path.with_suffix(".partial")
-    with partial.open("wb") as out:
-        for index in range(lines):
-            out.write(orjson.dumps(bounding_box_record(index, rng)) + b"\n")
-    partial.replace(path)
-    return path
-
-
 # --- (a) the floor --------------------------------------------------------------------------
-
-
-def bare_loop(path: Path) -> int:
-    count = 0
-    loads = orjson.loads
-    with path.open("rb") as handle:
-        for line in handle:
-            loads(line)
-            count += 1
-    return count
 
 
 def best_of(repeat: int, function: Callable[[Path], object], path: Path) -> float:
