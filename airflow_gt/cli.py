@@ -104,9 +104,9 @@ def _run_validation(args: argparse.Namespace) -> ValidationResult:
             label_categories=label_categories,
             max_failed_fraction=args.max_failed_fraction,
             progress=progress,
-            # GX runs in a worker process on the second core while this one reads the manifest;
-            # the worker imports great_expectations while the first lines are flattened.
-            processes=1,
+            # GX runs in this process, in this thread, while a second thread reads the manifest
+            # (Arrow's parsing releases the GIL): one process, so one copy of GX in memory.
+            processes=0,
         )
     finally:
         if progress is not None:

@@ -29,8 +29,9 @@ is missed. Nothing here runs in the test suite.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
 from bounding_box_data import CLASSES, bare_loop, make_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,7 +153,8 @@ def baseline_child(path: Path) -> None:
 
 @dataclass
 class ChildRun:
-    """One command run in a fresh process: wall time, its own peak RSS, its exit and output."""
+    """One command run in a fresh process: wall time, the peak resident memory of its whole
+    process tree (the command and any worker it starts), its exit and output."""
 
     argv: list[str]
     seconds: float
@@ -162,22 +165,33 @@ class ChildRun:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
+def tree_rss(process: psutil.Process) -> int:
+    """The resident memory of a process and all its descendants, in bytes, right now."""
+    total = 0
+    for member in [process, *process.children(recursive=True)]:
+        # A member may end between the listing and the reading.
+        with contextlib.suppress(psutil.Error):
+            total += member.memory_info().rss
+    return total
+
+
 def run_child(argv: list[str]) -> ChildRun:
-    """Run ``argv``; ``os.wait4`` gives this child's own peak resident memory (not the largest
-    of every child so far, as ``RUSAGE_CHILDREN`` would)."""
+    """Run ``argv``, sampling the summed RSS of its process tree every 5 ms: a worker process's
+    memory counts too (``ru_maxrss`` would give only the largest single process)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        pid = os.posix_spawn(argv[0], argv, dict(os.environ),
-                             file_actions=[(os.POSIX_SPAWN_DUP2, out.fileno(), 1),
-                                           (os.POSIX_SPAWN_DUP2, err.fileno(), 2)])
-        _, status, usage = os.wait4(pid, 0)
+        child = subprocess.Popen(argv, stdout=out, stderr=err)
+        watched = psutil.Process(child.pid)
+        peak = 0
+        while child.poll() is None:
+            with contextlib.suppress(psutil.Error):
+                peak = max(peak, tree_rss(watched))
+            time.sleep(0.005)
         seconds = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode(errors="replace")
-    peak_kib = usage.ru_maxrss  # Linux reports KiB
-    return ChildRun(argv, seconds, peak_kib * 1024 / 1e6, os.waitstatus_to_exitcode(status),
-                    stdout, stderr)
+    return ChildRun(argv, seconds, peak / 1e6, child.returncode, stdout, stderr)
 
 
 def parse_summary(run: ChildRun) -> ChildRun:

@@ -39,21 +39,45 @@ def read_manifest(source: Source, *, s3_client: Any = None) -> Iterator[tuple[in
 
 def parse_lines(lines: Iterable[bytes], source: str) -> Iterator[tuple[int, Record]]:
     """Parse raw lines; ``source`` is how errors name where the lines came from."""
-    loads = orjson.loads
-    empty_line = 0
-    for number, raw in enumerate(lines, 1):
-        try:
-            record = loads(raw)
-        except orjson.JSONDecodeError as exc:
-            if not raw.strip():
-                empty_line = empty_line or number
-                continue
-            raise line_error(source, number, raw, exc) from None
-        if empty_line:
-            raise EmptyLineError(source, empty_line)
-        if type(record) is not dict:
-            raise NotAnObjectError(source, number, _JSON_KINDS.get(type(record), "a value"))
-        yield number, record
+    return LineParser(source).parse(lines)
+
+
+class LineParser:
+    """Parses a manifest's lines, given in one piece or in consecutive blocks.
+
+    An empty line is an error only when data follows it, possibly in a later block, so the first
+    empty line not yet followed by data is remembered across calls.
+
+    :param source: how errors name where the lines came from.
+    """
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.empty_line = 0
+
+    def parse(self, lines: Iterable[bytes], first: int = 1) -> Iterator[tuple[int, Record]]:
+        """``(line number, record)`` of each line; ``first`` is the number of the first line."""
+        loads = orjson.loads
+        source = self.source
+        for number, raw in enumerate(lines, first):
+            try:
+                record = loads(raw)
+            except orjson.JSONDecodeError as exc:
+                if not raw.strip():
+                    self.empty_line = self.empty_line or number
+                    continue
+                raise line_error(source, number, raw, exc) from None
+            if self.empty_line:
+                raise EmptyLineError(source, self.empty_line)
+            if type(record) is not dict:
+                raise NotAnObjectError(source, number, _JSON_KINDS.get(type(record), "a value"))
+            yield number, record
+
+    def data_follows(self) -> None:
+        """Say that lines of data follow (parsed elsewhere): an empty line before them is an
+        error."""
+        if self.empty_line:
+            raise EmptyLineError(self.source, self.empty_line)
 
 
 def line_error(source: str, number: int, raw: bytes, exc: Exception) -> ManifestLineError:

@@ -11,12 +11,13 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from airflow_gt.exceptions import ConfigurationError, ManifestError, ManifestNotFoundError
 
 S3_SCHEME = "s3://"
 READ_CHUNK_BYTES = 1 << 20
+BLOCK_BYTES = 4 << 20
 _MISSING_CODES = frozenset({"NoSuchKey", "NoSuchBucket", "404", "NotFound"})
 
 Source = str | os.PathLike[str]
@@ -100,16 +101,74 @@ def iter_s3_lines(client: Any, location: S3Location) -> Iterator[bytes]:
         body.close()
 
 
-def iter_local_lines(path: Path) -> Iterator[bytes]:
-    """The file's lines (split on ``\\n`` only, as bytes)."""
+def _open_local(path: Path) -> BinaryIO:
     try:
-        handle = path.open("rb")
+        return path.open("rb")
     except FileNotFoundError:
         raise ManifestNotFoundError(os.fspath(path)) from None
     except OSError as exc:
         raise ManifestError(f"{path}: cannot be read ({exc.strerror})") from exc
-    with handle:
+
+
+def iter_local_lines(path: Path) -> Iterator[bytes]:
+    """The file's lines (split on ``\\n`` only, as bytes)."""
+    with _open_local(path) as handle:
         yield from handle
+
+
+def iter_local_chunks(path: Path) -> Iterator[bytes]:
+    """The file's bytes, ``READ_CHUNK_BYTES`` at a time."""
+    with _open_local(path) as handle:
+        while chunk := handle.read(READ_CHUNK_BYTES):
+            yield chunk
+
+
+def iter_s3_chunks(client: Any, location: S3Location) -> Iterator[bytes]:
+    """The object's bytes, streamed ``READ_CHUNK_BYTES`` at a time."""
+    body = get_s3_body(client, location)
+    try:
+        yield from body.iter_chunks(READ_CHUNK_BYTES)
+    finally:
+        body.close()
+
+
+def iter_blocks(source: Source, lines: int, s3_client: Any = None,
+                size: int = BLOCK_BYTES) -> Iterator[tuple[int, bytes]]:
+    """``(lines in the block, block)``: the source's bytes cut into blocks of whole lines, of
+    about ``size`` bytes (more if one line is longer) and at most ``lines`` lines; each line keeps
+    its ``\\n``, except a last line that has none."""
+    if lines < 1:
+        raise ConfigurationError("lines", f"must be at least 1, got {lines}")
+    if is_s3_uri(source):
+        client = s3_client if s3_client is not None else default_s3_client()
+        chunks = iter_s3_chunks(client, S3Location.parse(str(source)))
+    else:
+        chunks = iter_local_chunks(Path(source))
+    pending = bytearray()
+    for chunk in chunks:
+        pending += chunk
+        while len(pending) >= size:
+            end = pending.rfind(b"\n", 0, size) + 1 or pending.find(b"\n", size) + 1
+            if not end:
+                break  # one line longer than a block: wait for its end
+            yield from _cut(pending, end, lines)
+    while pending:
+        yield from _cut(pending, pending.rfind(b"\n", 0, size) + 1 or len(pending), lines)
+
+
+def _cut(pending: bytearray, end: int, lines: int) -> Iterator[tuple[int, bytes]]:
+    """Take ``pending[:end]`` off as blocks of at most ``lines`` lines."""
+    count = pending.count(b"\n", 0, end) + (not pending.endswith(b"\n", 0, end))
+    while count > lines:
+        cut = -1
+        for _ in range(lines):
+            cut = pending.index(b"\n", cut + 1)
+        yield lines, bytes(pending[:cut + 1])
+        del pending[:cut + 1]
+        end -= cut + 1
+        count -= lines
+    yield count, bytes(pending[:end])
+    del pending[:end]
 
 
 def iter_lines(source: Source, s3_client: Any = None) -> Iterator[bytes]:

@@ -67,6 +67,9 @@ class ManifestWriter:
             except OSError as exc:
                 raise ManifestWriteError(self.destination, str(exc.strerror or exc)) from exc
             self._temp_path = Path(name)
+            # mkstemp makes the file readable by its owner only; the manifest gets the mode any
+            # new file would get (0666 less the umask), as after a plain open().
+            os.fchmod(fd, 0o666 & ~_umask())
             self._handle = os.fdopen(fd, "wb")
         return self
 
@@ -137,3 +140,16 @@ def write_bytes(destination: Source, data: bytes, *, s3_client: Any = None) -> N
     """Write a small file (a label category configuration) with the same all-or-nothing rule."""
     with ManifestWriter(destination, s3_client=s3_client) as writer:
         writer.write_raw(data)
+
+
+def _umask() -> int:
+    """The process's umask (read from /proc where there is one: setting it is not thread-safe)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

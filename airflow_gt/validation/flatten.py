@@ -16,7 +16,10 @@ so a rule across lines holds across chunks too.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from airflow_gt.validation.frames import ArrayFrames
 
 Columns = dict[str, list[Any]]
 Frames = dict[str, Columns]
@@ -84,6 +87,17 @@ class Flattener:
                 labels["creation_date"].append(metadata.get("creation-date"))
                 self.flatten_label(number, record, value, metadata, frames)
         return frames
+
+    def arrow_fields(self) -> list[Any] | None:
+        """The top-level fields (``pyarrow.Field``) ``flatten_table`` reads, or None where the
+        type is flattened line by line only."""
+        return None
+
+    def flatten_table(self, table: Any, first: int) -> ArrayFrames | None:
+        """The frames of a block of lines that Arrow read (``arrow_blocks.read_block``), the
+        first being line ``first``: the same as ``flatten`` gives for them. None where only
+        ``flatten`` reads these lines right."""
+        return None
 
     def new_part_frame(self, name: str) -> Columns:
         """An empty frame of the type's parts (``boxes``...), as ``part_columns`` declares."""

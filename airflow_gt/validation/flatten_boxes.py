@@ -9,7 +9,7 @@ The box loop runs for every box of a million-line manifest, so it checks types i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_gt.validation.flatten import (
     NUMBER_TYPES,
@@ -19,6 +19,9 @@ from airflow_gt.validation.flatten import (
     json_type,
     number,
 )
+
+if TYPE_CHECKING:
+    from airflow_gt.validation.frames import ArrayFrames
 
 BOX_COLUMNS = (
     "class_id", "class_name", "left", "top", "width", "height", "right", "bottom",
@@ -41,6 +44,18 @@ class BoundingBoxFlattener(Flattener):
         "image_size_count", "image_width", "image_height", "image_depth", "box_count",
         "objects_count", "adjustment_status",
     )
+
+    def arrow_fields(self) -> list[Any]:
+        from airflow_gt.validation.flatten_boxes_arrow import box_fields
+
+        return box_fields(self.attribute, self.metadata_key)
+
+    def flatten_table(self, table: Any, first: int) -> ArrayFrames | None:
+        from airflow_gt.validation.flatten_arrow import common_frames
+        from airflow_gt.validation.flatten_boxes_arrow import box_frames
+
+        frames, labeled = common_frames(table, first, self.attribute, self.metadata_key)
+        return frames if box_frames(labeled, self.attribute, self.metadata_key, frames) else None
 
     def flatten_label(self, number_: int, record: Mapping[str, Any], value: Any,
                       metadata: Mapping[str, Any], frames: Frames) -> None:

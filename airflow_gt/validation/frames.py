@@ -3,8 +3,9 @@
 Flatteners build plain lists, a few thousand lines at a time; those lists are turned at once into
 numpy arrays of the column's type (numbers as float64 with NaN for a missing value, booleans,
 strings and anything else as object arrays), which take a fraction of the memory of the
-lists and which pandas wraps without copying or guessing types. Arrays of several sub-chunks are
-joined when a chunk is validated.
+lists and which pandas wraps without copying or guessing types. Blocks that Arrow read
+(``flatten_arrow.py``) keep their strings as Arrow string arrays, which pandas wraps without
+copying too. Arrays of several sub-chunks are joined when a chunk is validated.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import numpy.typing as npt
 from airflow_gt.validation.flatten import Columns
 
 Array = npt.NDArray[Any]
-ArrayFrames = dict[str, dict[str, Array]]
+ArrayFrames = dict[str, dict[str, Any]]
+"""Frames of columns: numpy arrays, or ``pyarrow.Array`` for strings read by Arrow."""
 
 
 def column_array(name: str, values: list[Any]) -> Array:
@@ -67,9 +69,14 @@ class FrameBuffer:
         return joined
 
 
-def _join(arrays: list[Array]) -> Array:
+def _join(arrays: list[Any]) -> Any:
     if len(arrays) == 1:
         return arrays[0]
+    if any(not isinstance(array, numpy.ndarray) for array in arrays):
+        joined = _join_as_arrow(arrays)
+        if joined is not None:
+            return joined
+        arrays = [_as_objects(array) for array in arrays]
     kinds = {array.dtype for array in arrays}
     if len(kinds) > 1 and numpy.dtype(numpy.float64) in kinds:
         # A sub-chunk whose column was all missing came out as objects: as numbers it is NaN.
@@ -81,7 +88,36 @@ def _join(arrays: list[Array]) -> Array:
     return numpy.concatenate(arrays)
 
 
+def _join_as_arrow(arrays: list[Any]) -> Any:
+    """Arrow string arrays and object arrays of strings (or None) as one Arrow array; None if
+    some value is not a string."""
+    import pyarrow
+
+    try:
+        return pyarrow.concat_arrays([
+            array if isinstance(array, pyarrow.Array)
+            else pyarrow.array(array, pyarrow.string(), from_pandas=False)
+            for array in arrays
+        ])
+    except (pyarrow.ArrowInvalid, pyarrow.ArrowTypeError):
+        return None
+
+
+def _as_objects(array: Any) -> Array:
+    if isinstance(array, numpy.ndarray):
+        return array.astype(object)
+    result: Array = array.to_numpy(zero_copy_only=False).astype(object)
+    return result
+
+
 def _as_numbers(array: Array) -> Array:
     if array.dtype == object and all(value is None for value in array):
         return numpy.full(len(array), numpy.nan)
     return array
+
+
+def value_at(array: Any, index: int) -> Any:
+    """One value of a column, as a Python object, whether it is a numpy or an Arrow array."""
+    value = array[index]
+    as_py = getattr(value, "as_py", None)
+    return as_py() if as_py is not None else value

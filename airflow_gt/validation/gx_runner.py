@@ -83,7 +83,9 @@ class GxRunner:
             columns = frames[frame]
             if not len(columns["line"]):
                 continue
-            dataframe = pandas.DataFrame(columns, copy=False)
+            dataframe = pandas.DataFrame(
+                {name: _pandas_values(values) for name, values in columns.items()}, copy=False
+            )
             batch = self.batches[frame].get_batch(batch_parameters={"dataframe": dataframe})
             result = batch.validate(
                 suite,
@@ -100,6 +102,13 @@ class GxRunner:
                 position = int(outcome.expectation_config.meta["position"])
                 found[position] = _chunk_outcome(outcome, len(dataframe))
         return found
+
+
+def _pandas_values(values: Any) -> Any:
+    """A column as pandas takes it without copying: numpy arrays as they are, Arrow arrays as a
+    Series of their dtype (strings as pandas' Arrow-backed ``str``)."""
+    to_pandas = getattr(values, "to_pandas", None)
+    return values if to_pandas is None else to_pandas()
 
 
 def _chunk_outcome(outcome: Any, rows: int) -> ChunkOutcome:

@@ -1,32 +1,32 @@
 """Validate a manifest, local or in S3, with the suite of each label attribute's job type.
 
-The manifest is read once, as a stream: every 10,000 lines are flattened into column frames for
-each label attribute checked and dropped; every ``chunk_lines`` lines (50,000 by default) the
-gathered frames go to GX with the attribute's job-type suite, in this process or in a worker
-process, and the chunk's results are merged into the running result. Memory holds a chunk or two
-of typed columns, never the manifest.
+The manifest is read once, as a stream, by a thread of its own (``chunk_feed.py``): blocks of
+lines are flattened into column frames for each label attribute checked (through Arrow where it
+can, else line by line), and every ``chunk_lines`` lines (50,000 by default) the gathered frames
+are handed to this thread, which validates them with GX with the attribute's job-type suite (here,
+or in a worker process) and merges the chunk's results into the running result. Memory holds a
+few chunks of typed columns, never the manifest.
 
-The label attributes to check are those found in the first 10,000 lines (every chained job's
-label, each with its own type's suite), or the one ``label_attribute`` names.
+The label attributes to check are those found in the first block of lines with data (every
+chained job's label, each with its own type's suite), or the one ``label_attribute`` names.
 """
 
 from __future__ import annotations
 
-import gc
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
-from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_gt.exceptions import ConfigurationError
 from airflow_gt.manifests.attributes import label_attributes
 from airflow_gt.manifests.job_types import job_type as lookup_job_type
-from airflow_gt.manifests.reader import read_manifest
+from airflow_gt.manifests.reader import LineParser
 from airflow_gt.manifests.storage import source_name
+from airflow_gt.validation.chunk_feed import Block, ChunkFeed, GatheredChunk, read_blocks
 from airflow_gt.validation.flatten import Chunk, Flattener
 from airflow_gt.validation.flatteners import flattener_for
 from airflow_gt.validation.gx_pool import GxPool, RunnerSpec
@@ -38,6 +38,9 @@ from airflow_gt.validation.results import (
     ValidationResult,
 )
 from airflow_gt.validation.suites import SuiteSpec, load_suite
+
+if TYPE_CHECKING:
+    from airflow_gt.validation.frames import ArrayFrames
 
 DEFAULT_CHUNK_LINES = 50_000
 SUB_CHUNK_LINES = 10_000
@@ -129,25 +132,30 @@ class AttributeValidation:
     def runner_spec(self) -> RunnerSpec:
         return (self.key, self.suite.name, self.expectations, self.parameters)
 
-    def flatten(self, sub_chunk: Chunk) -> None:
-        """Flatten a few thousand lines into the buffer of the chunk being gathered."""
-        from airflow_gt.validation.frames import to_arrays
+    def add(self, frames: ArrayFrames) -> None:
+        """Add a few thousand lines' frames to the buffer of the chunk being gathered."""
+        import numpy
 
-        frames = self.flattener.flatten(sub_chunk)
         lines = frames["lines"]
-        self.labeled += sum(lines["labeled"])
-        self.failed += sum(lines["failed"])
-        self.buffer.add(to_arrays(frames))
+        self.labeled += int(numpy.count_nonzero(lines["labeled"]))
+        self.failed += int(numpy.count_nonzero(lines["failed"]))
+        self.buffer.add(frames)
 
     def finish(self) -> None:
         """Flatten what only the manifest's end shows: nothing, for a label attribute."""
 
-    def submit_buffer(self, pool: GxPool) -> None:
-        """Send the gathered chunk to GX; the sources stay here, for the failing samples."""
+    def take_chunk(self) -> GatheredChunk | None:
+        """The gathered chunk, ready for GX (None if nothing was gathered); the sources are
+        kept apart, for the failing samples."""
+        if not self.buffer.lines:
+            return None
         frames = self.buffer.take()
         sources = frames["lines"].pop("source")
-        first = int(frames["lines"]["line"][0])
-        self.pending.append((pool.submit(self.key, frames), first, sources))
+        return GatheredChunk(frames, int(frames["lines"]["line"][0]), sources)
+
+    def submit(self, pool: GxPool, chunk: GatheredChunk) -> None:
+        """Send a chunk to GX; wait for the oldest if too many are at GX already."""
+        self.pending.append((pool.submit(self.key, chunk.frames), chunk.first, chunk.sources))
         while len(self.pending) > MAX_PENDING_CHUNKS:
             self.collect_one()
 
@@ -156,6 +164,8 @@ class AttributeValidation:
             self.collect_one()
 
     def collect_one(self) -> None:
+        from airflow_gt.validation.frames import value_at
+
         future, first, sources = self.pending.popleft()
         for position, found in future.result().items():
             outcome = self.outcomes[position]
@@ -163,7 +173,7 @@ class AttributeValidation:
                 outcome.add_aggregate(found.element_count, found.observed_value)
                 continue
             samples = [
-                FailingValue(line, _text(sources[line - first]), value)
+                FailingValue(line, _text(value_at(sources, line - first)), value)
                 for line, value in found.samples
             ]
             outcome.add_rows(found.element_count, found.unexpected_count, samples)
@@ -173,11 +183,6 @@ class AttributeValidation:
             self.target.attribute, self.target.job_type, self.suite.name, self.outcomes,
             self.labeled, self.failed,
         )
-
-
-def _chunks(lines: Iterator[tuple[int, dict[str, Any]]], size: int) -> Iterator[list[Any]]:
-    while chunk := list(islice(lines, size)):
-        yield chunk
 
 
 def validate_manifest(
@@ -212,59 +217,49 @@ def validate_manifest(
     # so the cyclic garbage collector, which would otherwise walk every parsed line again and
     # again, is paused.
     sub_chunk = min(chunk_lines, SUB_CHUNK_LINES)
-    sub_chunks = _chunks(read_manifest(source, s3_client=s3_client), sub_chunk)
-    first = next(sub_chunks, None)
-    if first is None:
+    parser = LineParser(source_name(source))
+    blocks = read_blocks(source, sub_chunk, s3_client)
+    # The label attributes are those of the first block with data (blocks before it are empty
+    # lines, an error if data follows).
+    leading: list[Block] = []
+    for block in blocks:
+        leading.append(block)
+        if block.parse(parser):
+            break
+    if not leading or not leading[-1].records:
         raise ConfigurationError("source", f"{source_name(source)} has no lines to validate")
-    targets = find_targets(first, label_attribute, job_type)
+    targets = find_targets(leading[-1].records, label_attribute, job_type)
     validations = [AttributeValidation(target, parameters) for target in targets]
     if input_manifest is not None:
         from airflow_gt.validation.passthrough import PassthroughValidation  # imports this module
 
         validations.append(PassthroughValidation(input_manifest, targets, parameters, s3_client))
-    pool = GxPool([validation.runner_spec() for validation in validations], processes)
-    objects = 0
+    feed = ChunkFeed(chain(_handed_over(leading), blocks), validations, parser, chunk_lines,
+                     progress)
+    pool: GxPool | None = None
     try:
-        with _collector_paused():
-            for lines in _prepend(first, sub_chunks):
-                for validation in validations:
-                    validation.flatten(lines)
-                objects += len(lines)
-                del lines
-                if validations[0].buffer.lines >= chunk_lines:
-                    for validation in validations:
-                        validation.submit_buffer(pool)
-                if progress is not None:
-                    progress(objects)
-            for validation in validations:
-                validation.finish()
-                if validation.buffer.lines:
-                    validation.submit_buffer(pool)
-                validation.collect()
-            if progress is not None:
-                progress(objects)
+        feed.start()  # reads and flattens in its thread while this one loads GX
+        pool = GxPool([validation.runner_spec() for validation in validations], processes)
+        for chunks in feed:
+            for validation, chunk in zip(validations, chunks, strict=True):
+                if chunk is not None:
+                    validation.submit(pool, chunk)
+        for validation in validations:
+            validation.collect()
     finally:
-        pool.close()
+        feed.close()
+        if pool is not None:
+            pool.close()
     return ValidationResult(
-        source_name(source), objects, [validation.result() for validation in validations]
+        source_name(source), feed.objects, [validation.result() for validation in validations]
     )
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+def _handed_over(blocks: list[Block]) -> Iterator[Block]:
+    """The blocks, each let go of by the list once taken."""
+    while blocks:
+        yield blocks.pop(0)
 
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
-
-
-def _prepend(first: list[Any], rest: Iterator[list[Any]]) -> Iterator[list[Any]]:
-    yield first
-    yield from rest

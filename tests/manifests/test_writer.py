@@ -113,3 +113,18 @@ def test_s3_write_to_a_missing_bucket_is_a_write_error(s3: Any) -> None:
 def test_writer_outside_with_block_refuses() -> None:
     with pytest.raises(RuntimeError):
         ManifestWriter("x.manifest").write(RECORDS[0])
+
+
+def test_a_written_manifest_gets_the_mode_of_a_new_file(tmp_path: Path) -> None:
+    import os
+
+    previous = os.umask(0o027)
+    try:
+        with ManifestWriter(tmp_path / "out.manifest") as writer:
+            writer.write({"source": "x"})
+        plain = tmp_path / "plain"
+        plain.write_bytes(b"")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "out.manifest").stat().st_mode & 0o777 == 0o640
+    assert plain.stat().st_mode & 0o777 == 0o640
