@@ -1,8 +1,8 @@
 """The ``airflow-gt`` command.
 
 Exit codes: 0 done; 1 the data was read but fails (its expectations, a merge conflict, a taken
-label attribute); 2 the input could not be read or parsed (the message names the file and line), or
-bad arguments.
+label attribute, labels that cannot become moderation labels, an adapter's evaluation gate); 2 the
+input could not be read or parsed (the message names the file and line), or bad arguments.
 
 Each subcommand's handler returns an ``Outcome`` (its summary, its exit code, and optionally its
 own text rendering) or None; ``main`` prints it in the format asked for.
@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airflow_gt import __version__
-from airflow_gt.exceptions import AirflowGtError, ChainingError, MergeError
+from airflow_gt.exceptions import (
+    AirflowGtError,
+    ChainingError,
+    ConfigurationError,
+    MergeError,
+    ModerationConversionError,
+)
 from airflow_gt.manifests.chaining import Selection, chain_manifest
 from airflow_gt.manifests.merging import merge_manifests
 from airflow_gt.manifests.storage import is_s3_uri
@@ -72,6 +78,56 @@ def _merge(args: argparse.Namespace) -> Outcome:
     summary = asdict(result)
     summary["issues"] = [str(issue) for issue in result.issues]
     return Outcome(summary)
+
+
+def _to_moderation(args: argparse.Namespace) -> Outcome:
+    from airflow_gt.manifests.label_map import read_label_map
+    from airflow_gt.manifests.moderation import to_moderation
+
+    if args.test_out is None and args.test_fraction is not None:
+        raise ConfigurationError("--test-fraction", "needs --test-out, the testing manifest")
+    result = to_moderation(
+        args.source,
+        args.out,
+        label_attribute=args.label_attribute,
+        testing=args.test_out,
+        test_fraction=0.2 if args.test_fraction is None else args.test_fraction,
+        seed=args.seed,
+        label_map=None if args.label_map is None else read_label_map(args.label_map),
+    )
+    return Outcome(asdict(result), text=result.render_text())
+
+
+def _evaluate(args: argparse.Namespace) -> Outcome:
+    from airflow_gt.evaluation import (
+        Gates,
+        analyze_output_manifest,
+        evaluate,
+        read_evaluation_results,
+        render_text,
+        write_plot,
+    )
+
+    gates = Gates(
+        min_f1=args.min_f1,
+        require_improvement=args.require_improvement,
+        min_recall=dict(args.min_recall),
+    )
+    results = read_evaluation_results(args.evaluation_json)
+    evaluation = evaluate(results, gates)
+    summary = evaluation.summary()
+    analysis = None
+    if args.output_manifest is not None:
+        analysis = analyze_output_manifest(args.output_manifest, results)
+        summary["output_manifest"] = analysis.summary()
+    plot = None
+    if args.plot is not None:
+        plot = summary["plot"] = write_plot(evaluation, args.plot)
+    return Outcome(
+        summary,
+        exit_code=EXIT_OK if evaluation.passed else EXIT_DATA_FAILED,
+        text=render_text(evaluation, analysis, plot),
+    )
 
 
 def _label_names(source: str | None) -> tuple[str, ...] | None:
@@ -138,6 +194,46 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _label_minimum(text: str) -> tuple[str, float]:
+    label, equals, value = text.rpartition("=")
+    if not equals or not label:
+        raise argparse.ArgumentTypeError(f"expected LABEL=F, got {text!r}")
+    return label, _fraction(value)
+
+
+def _add_to_moderation_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", help="Ground Truth output manifest: local path or s3:// URI")
+    parser.add_argument("--label-attribute", required=True, help="the job's label attribute")
+    parser.add_argument("--out", required=True, metavar="TRAIN",
+                        help="training manifest to write (path or s3://)")
+    parser.add_argument("--test-out", metavar="TEST",
+                        help="also split off a testing manifest and write it here")
+    parser.add_argument("--test-fraction", type=_fraction, default=None, metavar="F",
+                        help="share of the images to test on (default 0.2)")
+    parser.add_argument("--seed", type=int, default=0, help="makes the split repeatable")
+    parser.add_argument(
+        "--label-map", metavar="FILE",
+        help='JSON object: class name -> moderation label or "safe" (default: the class name)',
+    )
+
+
+def _add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("evaluation_json", metavar="EVALUATION_JSON",
+                        help="the adapter's evaluation results file: local path or s3:// URI")
+    parser.add_argument("--min-f1", type=_fraction, metavar="F",
+                        help="gate: the F1Score must be at least F")
+    parser.add_argument("--require-improvement", action="store_true",
+                        help="gate: the adapter's F1 must be at least the base model's")
+    parser.add_argument(
+        "--min-recall", type=_label_minimum, action="append", default=[], metavar="LABEL=F",
+        help="gate: the adapter's recall of LABEL must be at least F (repeatable)",
+    )
+    parser.add_argument("--output-manifest", metavar="SOURCE",
+                        help="the testing output manifest: list regressions per label")
+    parser.add_argument("--plot", metavar="FILE.png",
+                        help="draw precision, recall and F1 against the threshold (path or s3://)")
+
+
 def _add_validate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", help="manifest to validate: local path or s3:// URI")
     parser.add_argument("--job-type", help="the job type (detected from the metadata if not given)")
@@ -193,7 +289,8 @@ def _local(args: argparse.Namespace) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="airflow-gt",
-        description="Ground Truth manifests: validate, chain and merge labeling jobs.",
+        description="Ground Truth manifests: validate, chain and merge labeling jobs; turn labels "
+        "into Rekognition Custom Moderation manifests and gate adapters on their evaluation.",
     )
     parser.add_argument("--version", action="version", version=f"airflow-gt {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -229,13 +326,25 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--on-conflict", default="error", choices=["error", "first"])
     merge.set_defaults(run=_merge)
 
+    to_moderation = commands.add_parser(
+        "to-moderation", help="write Rekognition moderation manifests from Ground Truth labels"
+    )
+    _add_to_moderation_arguments(to_moderation)
+    to_moderation.set_defaults(run=_to_moderation)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="check a moderation adapter's evaluation results against gates"
+    )
+    _add_evaluate_arguments(evaluate)
+    evaluate.set_defaults(run=_evaluate)
+
     local = commands.add_parser(
         "local", help="run the local stand-in for S3, Ground Truth and Rekognition"
     )
     _add_local_arguments(local)
     local.set_defaults(run=_local)
 
-    for sub in (validate, chain, merge):
+    for sub in (validate, chain, merge, to_moderation, evaluate):
         sub.add_argument("--format", default="text", choices=["text", "json"])
     return parser
 
@@ -248,7 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNREADABLE if exc.code else EXIT_OK
     try:
         outcome: Outcome | None = args.run(args)
-    except (ChainingError, MergeError) as exc:
+    except (ChainingError, MergeError, ModerationConversionError) as exc:
         print(f"airflow-gt: {exc}", file=sys.stderr)
         return EXIT_DATA_FAILED
     except AirflowGtError as exc:

@@ -14,12 +14,19 @@
      │    │    └── LabelFormatError     a label or its metadata lacks its job type's shape
      │    ├── ManifestWriteError        a manifest could not be written (nothing was left behind)
      │    ├── LabelCategoryConfigError  a label category configuration file is malformed
-     │    └── WorkerResponseError       a worker-response file is malformed
+     │    ├── LabelMapError             a label map (class name -> moderation label) is malformed
+     │    ├── WorkerResponseError       a worker-response file is malformed
+     │    └── EvaluationResultsError    an adapter's evaluation results file is malformed (field)
      ├── NameRuleError (ValueError)     a label attribute or job name breaks a Ground Truth rule
      ├── ConfigurationError (ValueError) an argument given to airflow-gt is invalid
      ├── ChainingError                  a follow-up job's input manifest cannot be made
      │    └── LabelAttributeExistsError the new label attribute is already in the lines
-     └── MergeError                     job outputs cannot be joined (duplicates, conflicts)
+     ├── MergeError                     job outputs cannot be joined (duplicates, conflicts)
+     └── ModerationConversionError      labels cannot become a Rekognition moderation manifest
+          ├── UnsupportedLabelError     a line's label is not of a job type that can be converted
+          ├── UnknownModerationLabelError  class names outside Rekognition's moderation taxonomy
+          ├── ImageSourceError          an image is not in S3, or not in the first image's bucket
+          └── NoLabeledImagesError      no line of the manifest is labeled
 
 Each class builds its own message from its fields, so every error names the file (or S3 URI)
 and, where there is one, the line it is about.
@@ -115,6 +122,15 @@ class LabelCategoryConfigError(ManifestError):
         super().__init__(f"{source}: label category configuration: {detail}")
 
 
+class LabelMapError(ManifestError):
+    """Raised when a label map file (class name -> moderation label or "safe") is not valid."""
+
+    def __init__(self, source: str, detail: str) -> None:
+        self.source = source
+        self.detail = detail
+        super().__init__(f"{source}: label map: {detail}")
+
+
 class WorkerResponseError(ManifestError):
     """Raised when a worker-response file under ``annotations/worker-response/`` is malformed."""
 
@@ -122,6 +138,22 @@ class WorkerResponseError(ManifestError):
         self.source = source
         self.detail = detail
         super().__init__(f"{source}: worker response: {detail}")
+
+
+class EvaluationResultsError(ManifestError):
+    """Raised when an adapter's evaluation results file is not what Rekognition writes.
+
+    ``field`` is the path of the offending field (``ContentModeration.
+    AllConfidenceThresholdsEvalResults[3].ConfidenceThreshold``), or None when the file as a
+    whole is unusable (not JSON: then ``detail`` gives the line and column).
+    """
+
+    def __init__(self, source: str, field: str | None, detail: str) -> None:
+        self.source = source
+        self.field = field
+        self.detail = detail
+        where = source if field is None else f"{source}: {field}"
+        super().__init__(f"{where}: {detail}")
 
 
 class NameRuleError(AirflowGtError, ValueError):
@@ -167,3 +199,66 @@ class LabelAttributeExistsError(ChainingError):
 
 class MergeError(AirflowGtError):
     """Raised when job outputs cannot be joined: a repeated source, or conflicting values."""
+
+
+class ModerationConversionError(AirflowGtError):
+    """Raised when Ground Truth labels cannot become a Rekognition Custom Moderation manifest."""
+
+
+class UnsupportedLabelError(ModerationConversionError):
+    """Raised for a labeled line whose job type has no moderation meaning (boxes, text...)."""
+
+    def __init__(self, source: str, line: int, attribute: str, job_type: str | None) -> None:
+        self.source = source
+        self.line = line
+        self.attribute = attribute
+        self.job_type = job_type
+        super().__init__(
+            f"{source}, line {line}: label attribute {attribute!r} is of type "
+            f"{job_type or 'unknown'!r}; only image-classification, "
+            "image-classification-multilabel and label-verification labels can become "
+            "moderation labels"
+        )
+
+
+class UnknownModerationLabelError(ModerationConversionError):
+    """Raised when class names are not Rekognition moderation labels and no label map maps them.
+
+    ``names`` maps each such class name to the 1-based line where it was first seen.
+    """
+
+    def __init__(self, source: str, names: dict[str, int]) -> None:
+        self.source = source
+        self.names = names
+        listed = ", ".join(f"{name!r} (first on line {line})" for name, line in names.items())
+        super().__init__(
+            f"{source}: class names that are not in Rekognition's moderation taxonomy: {listed}; "
+            'map each to a moderation label or to "safe" with a label map'
+        )
+
+
+class ImageSourceError(ModerationConversionError):
+    """Raised when an image is not an ``s3://`` object, or is in another bucket than the first.
+
+    Rekognition reads a dataset's images from one S3 bucket.
+    """
+
+    def __init__(self, source: str, line: int, detail: str) -> None:
+        self.source = source
+        self.line = line
+        self.detail = detail
+        super().__init__(f"{source}, line {line}: {detail}")
+
+
+class NoLabeledImagesError(ModerationConversionError):
+    """Raised when no line is labeled under the label attribute: nothing to train on."""
+
+    def __init__(self, source: str, attribute: str, unlabeled: int, failed: int) -> None:
+        self.source = source
+        self.attribute = attribute
+        self.unlabeled = unlabeled
+        self.failed = failed
+        super().__init__(
+            f"{source}: no line is labeled under {attribute!r} ({unlabeled} unlabeled, "
+            f"{failed} failed); there is nothing to convert"
+        )

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 import pytest
 
+import airflow_gt.evaluation
 import airflow_gt.manifests
 import airflow_gt.validation
 from airflow_gt import __version__
@@ -47,9 +48,9 @@ def test_airflow_lists_the_provider(tmp_path: Path) -> None:
 def test_pure_core_imports_no_airflow_and_no_heavy_modules() -> None:
     code = (
         "import sys, airflow_gt.manifests, airflow_gt.validation, airflow_gt.exceptions,"
-        " airflow_gt.cli;"
+        " airflow_gt.evaluation, airflow_gt.cli;"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('airflow', 'boto3', 'botocore', 'great_expectations', 'pandas'));"
+        "('airflow', 'boto3', 'botocore', 'great_expectations', 'pandas', 'matplotlib'));"
         "print(','.join(bad))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -66,7 +67,10 @@ def test_core_sources_never_import_airflow() -> None:
                                                 "import airflow.")), f"{path}: {line}"
 
 
-@pytest.mark.parametrize("package", [airflow_gt.manifests, airflow_gt.validation])
+@pytest.mark.parametrize(
+    "package",
+    [airflow_gt.manifests, airflow_gt.validation, airflow_gt.evaluation],
+)
 def test_public_api_is_complete(package: Any) -> None:
     exported = set(package.__all__)
     public = {name for name in vars(package)

@@ -1,7 +1,8 @@
 """The manifest core: pure Python, no Airflow import.
 
 Read and write Ground Truth manifests (local or ``s3://``), know every job type, find and check
-label attributes, view labels as typed objects, locate a job's output, and chain or merge jobs.
+label attributes, view labels as typed objects, locate a job's output, chain or merge jobs, and
+turn labels into Rekognition Custom Moderation manifests.
 """
 
 from airflow_gt.manifests.attributes import (
@@ -31,6 +32,7 @@ from airflow_gt.manifests.job_types import (
     lambda_arn,
     tasks_for_job_type,
 )
+from airflow_gt.manifests.label_map import LabelMap, read_label_map
 from airflow_gt.manifests.label_parsing import parse_label
 from airflow_gt.manifests.labels import (
     BoundingBox,
@@ -49,6 +51,13 @@ from airflow_gt.manifests.labels import (
 )
 from airflow_gt.manifests.layout import LabelingJobOutputLayout, parse_worker_response_key
 from airflow_gt.manifests.merging import MergeIssue, MergeResult, merge_manifests
+from airflow_gt.manifests.moderation import (
+    Conversion,
+    ModerationResult,
+    convert_to_moderation,
+    to_moderation,
+)
+from airflow_gt.manifests.moderation_manifest import ModerationLine, read_moderation_manifest
 from airflow_gt.manifests.moderation_taxonomy import (
     MODERATION_LABELS,
     ModerationLabel,
@@ -78,12 +87,14 @@ __all__ = [
     "ChainResult",
     "ClassificationLabel",
     "ColorMapEntry",
+    "Conversion",
     "ImageSize",
     "JobType",
     "Label",
     "LabelAttribute",
     "LabelCategory",
     "LabelCategoryConfig",
+    "LabelMap",
     "LabelMetadata",
     "LabelShape",
     "LabelingJobOutputLayout",
@@ -91,6 +102,8 @@ __all__ = [
     "MergeIssue",
     "MergeResult",
     "ModerationLabel",
+    "ModerationLine",
+    "ModerationResult",
     "MultiLabelClassification",
     "ReferenceLabel",
     "S3Location",
@@ -103,6 +116,7 @@ __all__ = [
     "WorkerResponse",
     "built_in_task",
     "chain_manifest",
+    "convert_to_moderation",
     "find_label_attribute",
     "is_moderation_label",
     "job_type",
@@ -114,12 +128,15 @@ __all__ = [
     "parse_worker_response",
     "parse_worker_response_key",
     "read_label_categories",
+    "read_label_map",
     "read_manifest",
+    "read_moderation_manifest",
     "read_worker_responses",
     "select_lines",
     "source_of",
     "tasks_for_job_type",
     "taxonomy_level",
+    "to_moderation",
     "unknown_labels",
     "validate_job_name",
     "validate_label_attribute_name",
