@@ -22,6 +22,13 @@
      ├── ChainingError                  a follow-up job's input manifest cannot be made
      │    └── LabelAttributeExistsError the new label attribute is already in the lines
      ├── MergeError                     job outputs cannot be joined (duplicates, conflicts)
+     ├── LabelingJobError               a labeling job cannot be used, or gave no usable labels
+     │    ├── LabelingJobConflictError  a job of that name exists with a different request
+     │    ├── LabelingJobFailedError    the job ended Failed or Stopped (AWS's reason attached)
+     │    ├── EmptyLabelingJobError     the job completed with no data object labeled
+     │    ├── LabelingJobWaitError      waiting gave up before the job ended
+     │    └── LabelingProgressError     the job ended short of the wanted share of labeled objects
+     ├── RetryBudgetExhaustedError      AWS kept throttling (or failing transiently) past the budget
      └── ModerationConversionError      labels cannot become a Rekognition moderation manifest
           ├── UnsupportedLabelError     a line's label is not of a job type that can be converted
           ├── UnknownModerationLabelError  class names outside Rekognition's moderation taxonomy
@@ -199,6 +206,97 @@ class LabelAttributeExistsError(ChainingError):
 
 class MergeError(AirflowGtError):
     """Raised when job outputs cannot be joined: a repeated source, or conflicting values."""
+
+
+class LabelingJobError(AirflowGtError):
+    """A labeling job cannot be used: it conflicts, failed, labeled nothing, or was not seen end."""
+
+
+class LabelingJobConflictError(LabelingJobError):
+    """Raised when a job of the wanted name exists but was created from a different request.
+
+    ``differences`` says, field by field, what the existing job has and what this task asks for.
+    """
+
+    def __init__(self, job_name: str, differences: list[str]) -> None:
+        self.job_name = job_name
+        self.differences = differences
+        listed = "; ".join(differences)
+        super().__init__(
+            f"labeling job {job_name!r} already exists with a different request ({listed}); "
+            "it was not attached to. Give another job name to create a new job"
+        )
+
+
+class LabelingJobFailedError(LabelingJobError):
+    """Raised when a labeling job ends ``Failed`` or ``Stopped``; ``reason`` is AWS's."""
+
+    def __init__(self, job_name: str, status: str, reason: str | None, progress: str = "") -> None:
+        self.job_name = job_name
+        self.status = status
+        self.reason = reason
+        because = f": {reason}" if reason else " (AWS gave no reason)"
+        after = f" with {progress}" if progress else ""
+        super().__init__(f"labeling job {job_name!r} ended {status}{after}{because}")
+
+
+class EmptyLabelingJobError(LabelingJobError):
+    """Raised when a labeling job completes without labeling any data object."""
+
+    def __init__(self, job_name: str, failed: int, unlabeled: int) -> None:
+        self.job_name = job_name
+        self.failed = failed
+        self.unlabeled = unlabeled
+        super().__init__(
+            f"labeling job {job_name!r} completed but labeled no data object ({failed} failed, "
+            f"{unlabeled} unlabeled); set allow_empty_output=True to accept such a job"
+        )
+
+
+class LabelingJobWaitError(LabelingJobError):
+    """Raised when waiting for a labeling job stops before the job ends; ``detail`` says why."""
+
+    def __init__(self, job_name: str, detail: str) -> None:
+        self.job_name = job_name
+        self.detail = detail
+        super().__init__(f"labeling job {job_name!r}: {detail}")
+
+
+class LabelingProgressError(LabelingJobError):
+    """Raised when a job ends before its intermediate manifest reaches the wanted labeled share."""
+
+    def __init__(
+        self, job_name: str, status: str, labeled: int, objects: int, wanted: float
+    ) -> None:
+        self.job_name = job_name
+        self.status = status
+        self.labeled = labeled
+        self.objects = objects
+        self.wanted = wanted
+        super().__init__(
+            f"labeling job {job_name!r} ended {status} with {labeled} of {objects} data objects "
+            f"labeled in its intermediate manifest; {wanted:.0%} were wanted"
+        )
+
+
+class RetryBudgetExhaustedError(AirflowGtError):
+    """Raised when an AWS call is still throttled (or failing transiently) when its budget ends.
+
+    ``retries`` counts the calls made after the first; ``last_error`` is the last error's code.
+    """
+
+    def __init__(
+        self, operation: str, retries: int, elapsed: float, budget: float, last_error: str
+    ) -> None:
+        self.operation = operation
+        self.retries = retries
+        self.elapsed = elapsed
+        self.budget = budget
+        self.last_error = last_error
+        super().__init__(
+            f"{operation}: still failing with {last_error} after {retries} retries in "
+            f"{elapsed:.1f} s; gave up at the retry budget of {budget:g} s"
+        )
 
 
 class ModerationConversionError(AirflowGtError):

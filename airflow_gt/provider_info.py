@@ -10,6 +10,8 @@ from typing import Any
 
 from airflow_gt import __version__
 
+GROUND_TRUTH = "Amazon SageMaker Ground Truth"
+
 
 def get_provider_info() -> dict[str, Any]:
     return {
@@ -23,9 +25,34 @@ def get_provider_info() -> dict[str, Any]:
         "versions": [__version__],
         "integrations": [
             {
-                "integration-name": "Amazon SageMaker Ground Truth",
+                "integration-name": GROUND_TRUTH,
                 "external-doc-url": "https://docs.aws.amazon.com/sagemaker/latest/dg/sms.html",
                 "tags": ["aws"],
             },
         ],
+        "hooks": [
+            {
+                "integration-name": GROUND_TRUTH,
+                "python-modules": ["airflow_gt.hooks.ground_truth"],
+            },
+        ],
+        "operators": [
+            {
+                "integration-name": GROUND_TRUTH,
+                "python-modules": ["airflow_gt.operators.ground_truth"],
+            },
+        ],
+        "sensors": [
+            {
+                "integration-name": GROUND_TRUTH,
+                "python-modules": ["airflow_gt.sensors.ground_truth"],
+            },
+        ],
+        "triggers": [
+            {
+                "integration-name": GROUND_TRUTH,
+                "python-modules": ["airflow_gt.triggers.ground_truth"],
+            },
+        ],
+        "extra-links": ["airflow_gt.links.ground_truth.GroundTruthLabelingJobLink"],
     }

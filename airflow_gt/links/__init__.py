@@ -1,0 +1,1 @@
+"""Console links shown on tasks in the Airflow UI, one module per service."""
