@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: test lint unit benchmark clean
+.PHONY: test lint unit tools benchmark clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,8 +18,15 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/mypy --strict airflow_gt
 
-unit: $(INSTALLED)
+unit: $(INSTALLED) tools
 	$(BIN)/pytest
+
+# tests/test_docker_compose.py checks docker-compose.yml with `docker-compose config`, which needs
+# no Docker engine: Debian's docker-compose, installed when missing (as root, as CI runs). Without
+# its recommends, so no engine comes with it.
+tools:
+	command -v docker-compose >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose; }
 
 benchmark: $(INSTALLED)
 	$(BIN)/python benchmarks/read_manifest.py

@@ -308,7 +308,7 @@ def test_options_are_passed_to_the_validator(
             "label_categories": ("dog", "bone"),
             "max_failed_fraction": 0.25,
             "progress": None,  # standard error is not a terminal under pytest
-            "processes": 1,
+            "processes": 0,
         },
     )]
 
