@@ -87,11 +87,15 @@ def test_a_job_walks_initializing_in_progress_completed(
     assert {k.split("/")[-2] for k in responses} == {str(i) for i in range(8)}
     assert any("/consolidation-request/iteration-1/" in k for k in keys)
     assert any("/consolidation-response/iteration-1/" in k for k in keys)
-    answer = orjson.loads(
-        s3m.get_object(Bucket=bucket_m, Key=responses[0])["Body"].read()
-    )["answers"][0]
-    assert set(answer) >= {"answerContent", "workerId", "acceptanceTime", "submissionTime"}
-    assert answer["answerContent"]["boundingBox"]["boundingBoxes"]
+    answers = [
+        orjson.loads(s3m.get_object(Bucket=bucket_m, Key=key)["Body"].read())["answers"][0]
+        for key in responses
+    ]
+    for answer in answers:
+        assert set(answer) >= {"answerContent", "workerId", "acceptanceTime", "submissionTime"}
+        assert isinstance(answer["answerContent"]["boundingBox"]["boundingBoxes"], list)
+    # A simulated worker may miss every box of an image now and then, but not of every image.
+    assert any(answer["answerContent"]["boundingBox"]["boundingBoxes"] for answer in answers)
 
 
 def test_counters_agree_with_the_intermediate_manifest_while_the_job_runs(
