@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: test lint unit tools benchmark clean
+.PHONY: test lint unit tools demo benchmark clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,10 +28,14 @@ tools:
 	command -v docker-compose >/dev/null || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose; }
 
+# Both example DAGs on the local stand-in, with a summary; files left in demo-output/.
+demo: $(INSTALLED)
+	$(BIN)/python scripts/demo.py
+
 benchmark: $(INSTALLED)
 	$(BIN)/python benchmarks/read_manifest.py
 	$(BIN)/python benchmarks/local_workforce.py
 	$(BIN)/python benchmarks/validate.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache demo-output

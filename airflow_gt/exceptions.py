@@ -20,14 +20,22 @@
      ├── NameRuleError (ValueError)     a label attribute or job name breaks a Ground Truth rule
      ├── ConfigurationError (ValueError) an argument given to airflow-gt is invalid
      ├── ChainingError                  a follow-up job's input manifest cannot be made
-     │    └── LabelAttributeExistsError the new label attribute is already in the lines
+     │    ├── LabelAttributeExistsError the new label attribute is already in the lines
+     │    └── EmptySelectionError       the selection kept no line: nothing to label
      ├── MergeError                     job outputs cannot be joined (duplicates, conflicts)
+     ├── ManifestValidationError        a manifest was read but failed its expectations
      ├── LabelingJobError               a labeling job cannot be used, or gave no usable labels
      │    ├── LabelingJobConflictError  a job of that name exists with a different request
      │    ├── LabelingJobFailedError    the job ended Failed or Stopped (AWS's reason attached)
      │    ├── EmptyLabelingJobError     the job completed with no data object labeled
      │    ├── LabelingJobWaitError      waiting gave up before the job ended
      │    └── LabelingProgressError     the job ended short of the wanted share of labeled objects
+     ├── AdapterError                   a Rekognition Custom Moderation adapter cannot be used
+     │    ├── AdapterProjectError       its project is missing, or not a Custom Moderation project
+     │    ├── AdapterVersionConflictError  a version of that name exists with a different request
+     │    ├── AdapterTrainingFailedError   training ended TRAINING_FAILED (Rekognition's message)
+     │    ├── AdapterWaitError          waiting gave up before training ended
+     │    └── AdapterGateError          its evaluation failed a gate (each failing gate named)
      ├── RetryBudgetExhaustedError      AWS kept throttling (or failing transiently) past the budget
      └── ModerationConversionError      labels cannot become a Rekognition moderation manifest
           ├── UnsupportedLabelError     a line's label is not of a job type that can be converted
@@ -204,8 +212,40 @@ class LabelAttributeExistsError(ChainingError):
         )
 
 
+class EmptySelectionError(ChainingError):
+    """Raised when a chaining step kept no line and was told that is an error."""
+
+    def __init__(self, source: str, destination: str, lines_read: int) -> None:
+        self.source = source
+        self.destination = destination
+        self.lines_read = lines_read
+        super().__init__(
+            f"{source}: the selection kept none of its {lines_read} lines, so {destination} is "
+            "empty and a follow-up labeling job would have nothing to label"
+        )
+
+
 class MergeError(AirflowGtError):
     """Raised when job outputs cannot be joined: a repeated source, or conflicting values."""
+
+
+class ManifestValidationError(AirflowGtError):
+    """Raised when a manifest fails expectations of its suite and the task is told to fail.
+
+    ``failed`` and ``total`` count expectations; ``report_uri`` is the HTML report, if written.
+    """
+
+    def __init__(
+        self, source: str, failed: int, total: int, report_uri: str | None = None
+    ) -> None:
+        self.source = source
+        self.failed = failed
+        self.total = total
+        self.report_uri = report_uri
+        report = f"; report: {report_uri}" if report_uri else ""
+        super().__init__(
+            f"{source}: {failed} of {total} expectations did not hold{report}"
+        )
 
 
 class LabelingJobError(AirflowGtError):
@@ -277,6 +317,75 @@ class LabelingProgressError(LabelingJobError):
             f"labeling job {job_name!r} ended {status} with {labeled} of {objects} data objects "
             f"labeled in its intermediate manifest; {wanted:.0%} were wanted"
         )
+
+
+class AdapterError(AirflowGtError):
+    """A Custom Moderation adapter cannot be used: its project, request, training or gates."""
+
+
+class AdapterProjectError(AdapterError):
+    """Raised when an adapter's project is missing (and not to be created), or not usable."""
+
+    def __init__(self, project_name: str, detail: str) -> None:
+        self.project_name = project_name
+        self.detail = detail
+        super().__init__(f"Rekognition project {project_name!r}: {detail}")
+
+
+class AdapterVersionConflictError(AdapterError):
+    """Raised when a version of the wanted name exists but was created from a different request.
+
+    ``differences`` says, field by field, what the existing version has and what this task asks.
+    """
+
+    def __init__(self, project_name: str, version_name: str, differences: list[str]) -> None:
+        self.project_name = project_name
+        self.version_name = version_name
+        self.differences = differences
+        listed = "; ".join(differences)
+        super().__init__(
+            f"adapter version {version_name!r} of project {project_name!r} already exists with a "
+            f"different request ({listed}); it was not attached to. Give another version name to "
+            "train a new adapter"
+        )
+
+
+class AdapterTrainingFailedError(AdapterError):
+    """Raised when an adapter version ends other than TRAINING_COMPLETED; ``message`` is AWS's."""
+
+    def __init__(self, version_name: str, status: str, message: str | None) -> None:
+        self.version_name = version_name
+        self.status = status
+        self.message = message
+        because = f": {message}" if message else " (Rekognition gave no status message)"
+        super().__init__(f"adapter version {version_name!r} ended {status}{because}")
+
+
+class AdapterWaitError(AdapterError):
+    """Raised when waiting for an adapter's training stops before it ends; ``detail`` says why."""
+
+    def __init__(self, version_name: str, detail: str) -> None:
+        self.version_name = version_name
+        self.detail = detail
+        super().__init__(f"adapter version {version_name!r}: {detail}")
+
+
+class AdapterGateError(AdapterError):
+    """Raised when an adapter's evaluation fails one or more gates.
+
+    ``failed`` holds ``(gate, detail)`` for each failing gate, in the order they were checked;
+    ``report_uri`` is where the text report was written, if it was.
+    """
+
+    def __init__(
+        self, source: str, failed: list[tuple[str, str]], report_uri: str | None = None
+    ) -> None:
+        self.source = source
+        self.failed = failed
+        self.report_uri = report_uri
+        listed = "; ".join(f"{gate} ({detail})" for gate, detail in failed)
+        report = f"; report: {report_uri}" if report_uri else ""
+        super().__init__(f"{source}: the adapter failed gate(s) {listed}{report}")
 
 
 class RetryBudgetExhaustedError(AirflowGtError):

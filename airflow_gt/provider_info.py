@@ -11,6 +11,7 @@ from typing import Any
 from airflow_gt import __version__
 
 GROUND_TRUTH = "Amazon SageMaker Ground Truth"
+REKOGNITION = "Amazon Rekognition Custom Moderation"
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -29,17 +30,39 @@ def get_provider_info() -> dict[str, Any]:
                 "external-doc-url": "https://docs.aws.amazon.com/sagemaker/latest/dg/sms.html",
                 "tags": ["aws"],
             },
+            {
+                "integration-name": REKOGNITION,
+                "external-doc-url": (
+                    "https://docs.aws.amazon.com/rekognition/latest/dg/"
+                    "moderation-custom-moderation.html"
+                ),
+                "tags": ["aws"],
+            },
         ],
         "hooks": [
             {
                 "integration-name": GROUND_TRUTH,
                 "python-modules": ["airflow_gt.hooks.ground_truth"],
             },
+            {
+                "integration-name": REKOGNITION,
+                "python-modules": ["airflow_gt.hooks.rekognition"],
+            },
         ],
         "operators": [
             {
                 "integration-name": GROUND_TRUTH,
-                "python-modules": ["airflow_gt.operators.ground_truth"],
+                "python-modules": [
+                    "airflow_gt.operators.ground_truth",
+                    "airflow_gt.operators.manifest",
+                ],
+            },
+            {
+                "integration-name": REKOGNITION,
+                "python-modules": [
+                    "airflow_gt.operators.rekognition",
+                    "airflow_gt.operators.rekognition_evaluation",
+                ],
             },
         ],
         "sensors": [
@@ -53,6 +76,13 @@ def get_provider_info() -> dict[str, Any]:
                 "integration-name": GROUND_TRUTH,
                 "python-modules": ["airflow_gt.triggers.ground_truth"],
             },
+            {
+                "integration-name": REKOGNITION,
+                "python-modules": ["airflow_gt.triggers.rekognition"],
+            },
         ],
-        "extra-links": ["airflow_gt.links.ground_truth.GroundTruthLabelingJobLink"],
+        "extra-links": [
+            "airflow_gt.links.ground_truth.GroundTruthLabelingJobLink",
+            "airflow_gt.links.rekognition.RekognitionAdapterLink",
+        ],
     }

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 import pytest
 
+import airflow_gt.adapters
 import airflow_gt.evaluation
 import airflow_gt.labeling
 import airflow_gt.manifests
@@ -49,7 +50,7 @@ def test_airflow_lists_the_provider(tmp_path: Path) -> None:
 def test_pure_core_imports_no_airflow_and_no_heavy_modules() -> None:
     code = (
         "import sys, airflow_gt.manifests, airflow_gt.validation, airflow_gt.exceptions,"
-        " airflow_gt.evaluation, airflow_gt.labeling, airflow_gt.cli;"
+        " airflow_gt.evaluation, airflow_gt.labeling, airflow_gt.adapters, airflow_gt.cli;"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
         "('airflow', 'boto3', 'botocore', 'great_expectations', 'pandas', 'matplotlib'));"
         "print(','.join(bad))"
@@ -60,7 +61,7 @@ def test_pure_core_imports_no_airflow_and_no_heavy_modules() -> None:
 
 
 def test_core_sources_never_import_airflow() -> None:
-    for package in ("manifests", "validation", "evaluation", "labeling", "waiters"):
+    for package in ("manifests", "validation", "evaluation", "labeling", "adapters", "waiters"):
         for path in (ROOT / "airflow_gt" / package).rglob("*.py"):
             for line in path.read_text().splitlines():
                 stripped = line.strip()
@@ -70,7 +71,8 @@ def test_core_sources_never_import_airflow() -> None:
 
 @pytest.mark.parametrize(
     "package",
-    [airflow_gt.manifests, airflow_gt.validation, airflow_gt.evaluation, airflow_gt.labeling],
+    [airflow_gt.manifests, airflow_gt.validation, airflow_gt.evaluation, airflow_gt.labeling,
+     airflow_gt.adapters],
 )
 def test_public_api_is_complete(package: Any) -> None:
     exported = set(package.__all__)

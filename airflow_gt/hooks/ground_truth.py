@@ -1,23 +1,19 @@
 """The Ground Truth hook: labeling jobs on the Amazon provider's AWS hook.
 
 Thin, as the provider's service hooks are: it pins the ``sagemaker`` client, retries throttled
-calls within a budget (:mod:`airflow_gt.hooks.retries`), and adds the few helpers the operators
-and sensors need. What a job's state means is decided in :mod:`airflow_gt.labeling`, and when a
-job is done is the ``LabelingJobCompleted`` waiter of :mod:`airflow_gt.waiters`.
+calls within a budget (both in :mod:`airflow_gt.hooks.base`), and adds the few helpers the
+operators and sensors need. What a job's state means is decided in :mod:`airflow_gt.labeling`,
+and when a job is done is the ``LabelingJobCompleted`` waiter of :mod:`airflow_gt.waiters`.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
-from functools import cached_property
 from typing import Any
 
-from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
-
 from airflow_gt.exceptions import LabelingJobWaitError, ManifestNotFoundError
-from airflow_gt.hooks.retries import DEFAULT_RETRY_BUDGET, RetryBudget
+from airflow_gt.hooks.base import RetryingAwsHook
 from airflow_gt.labeling.outcome import LabelCounters, has_ended
 from airflow_gt.labeling.progress import (
     LabelingProgress,
@@ -27,14 +23,15 @@ from airflow_gt.labeling.progress import (
     layout_of,
 )
 from airflow_gt.manifests.categories import LabelCategoryConfig, write_label_categories
+from airflow_gt.manifests.layout import LabelingJobOutputLayout
 from airflow_gt.manifests.reader import read_manifest
-from airflow_gt.manifests.storage import error_code, read_bytes
+from airflow_gt.manifests.storage import error_code
 from airflow_gt.waiters import GROUND_TRUTH_WAITERS, LABELING_JOB_COMPLETED, waiter_defaults
 
 NOT_FOUND = "ResourceNotFound"
 
 
-class GroundTruthHook(AwsBaseHook):
+class GroundTruthHook(RetryingAwsHook):
     """Amazon SageMaker Ground Truth labeling jobs, through a boto3 ``sagemaker`` client.
 
     Takes the arguments of ``AwsBaseHook`` (``aws_conn_id``, ``region_name``, ``verify``,
@@ -45,20 +42,8 @@ class GroundTruthHook(AwsBaseHook):
     """
 
     hook_name = "Amazon SageMaker Ground Truth"
-
-    def __init__(self, *args: Any, retry_budget: float = DEFAULT_RETRY_BUDGET, **kwargs: Any):
-        kwargs["client_type"] = "sagemaker"
-        super().__init__(*args, **kwargs)
-        self.retry_budget = RetryBudget(seconds=retry_budget)
-
-    @cached_property
-    def waiter_path(self) -> os.PathLike[str] | None:
-        """Our waiter file, so ``get_waiter("LabelingJobCompleted")`` finds it."""
-        return GROUND_TRUTH_WAITERS
-
-    def call(self, operation: str, function: Callable[[], Any]) -> Any:
-        """``function()`` (an AWS call named ``operation``), retried within the budget."""
-        return self.retry_budget.call(operation, function, log=self.log)
+    aws_client_type = "sagemaker"
+    waiter_file = GROUND_TRUTH_WAITERS
 
     # -- labeling jobs --------------------------------------------------------------------
 
@@ -125,35 +110,13 @@ class GroundTruthHook(AwsBaseHook):
             "on in AWS: wait for it with a sensor, or give a larger max_attempts",
         )
 
-    # -- files in S3, on the same connection ----------------------------------------------
-
-    @cached_property
-    def s3_client(self) -> Any:
-        """A boto3 S3 client of the same connection, region, SSL setting and botocore config."""
-        s3 = AwsBaseHook(
-            aws_conn_id=self.aws_conn_id, region_name=self._region_name, verify=self._verify,
-            config=self._config, client_type="s3",
-        )
-        return s3.conn
+    # -- files in S3, on the same connection (``s3_client``) ------------------------------
 
     def upload_label_categories(self, config: LabelCategoryConfig, uri: str) -> None:
         write_label_categories(config, uri, s3_client=self.s3_client)
 
-    def read_json_object(self, uri: str) -> Any:
-        """A small JSON object from S3, or None if it does not exist."""
-        import orjson
-
-        try:
-            return orjson.loads(read_bytes(uri, self.s3_client))
-        except ManifestNotFoundError:
-            return None
-
-    def intermediate_progress(self, description: dict[str, Any]) -> LabelingProgress | None:
-        """The labeled share of the job's latest intermediate manifest; None before there is one.
-
-        The lines are read by the manifest core as they stream in.
-        """
-        layout = layout_of(description)
+    def latest_intermediate_manifest(self, layout: LabelingJobOutputLayout) -> str | None:
+        """The URI of the job's latest intermediate manifest; None before there is one."""
         prefix = intermediate_prefix(layout)
         listing = self.call(
             "ListObjectsV2",
@@ -162,7 +125,14 @@ class GroundTruthHook(AwsBaseHook):
             ),
         )
         folders = [entry["Prefix"] for entry in listing.get("CommonPrefixes", [])]
-        uri = latest_intermediate_manifest(layout, folders)
+        return latest_intermediate_manifest(layout, folders)
+
+    def intermediate_progress(self, description: dict[str, Any]) -> LabelingProgress | None:
+        """The labeled share of the job's latest intermediate manifest; None before there is one.
+
+        The lines are read by the manifest core as they stream in.
+        """
+        uri = self.latest_intermediate_manifest(layout_of(description))
         if uri is None:
             return None
         try:

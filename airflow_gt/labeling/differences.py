@@ -21,24 +21,34 @@ IGNORED_FIELDS = frozenset({"LabelingJobName", "Tags"})
 _MISSING = object()
 
 
-def request_differences(request: Mapping[str, Any], description: Mapping[str, Any]) -> list[str]:
-    """Each field of ``request`` that ``description`` lacks or holds another value for."""
+def request_differences(
+    request: Mapping[str, Any],
+    description: Mapping[str, Any],
+    *,
+    ignored: frozenset[str] = IGNORED_FIELDS,
+    what: str = "the existing job",
+) -> list[str]:
+    """Each field of ``request`` that ``description`` lacks or holds another value for.
+
+    :param ignored: top-level request fields not compared.
+    :param what: what the description is of, in the messages (``the existing version``).
+    """
     found: list[str] = []
     for key, wanted in request.items():
-        if key not in IGNORED_FIELDS:
-            _compare(key, wanted, description.get(key, _MISSING), found)
+        if key not in ignored:
+            _compare(key, wanted, description.get(key, _MISSING), found, what)
     return found
 
 
-def _compare(path: str, wanted: Any, existing: Any, found: list[str]) -> None:
+def _compare(path: str, wanted: Any, existing: Any, found: list[str], what: str) -> None:
     if isinstance(wanted, Mapping) and isinstance(existing, Mapping):
         for key, value in wanted.items():
-            _compare(f"{path}.{key}", value, existing.get(key, _MISSING), found)
+            _compare(f"{path}.{key}", value, existing.get(key, _MISSING), found, what)
         return
     if existing is _MISSING:
-        found.append(f"{path}: the existing job has none, this task asks for {wanted!r}")
+        found.append(f"{path}: {what} has none, this task asks for {wanted!r}")
     elif not _same(wanted, existing):
-        found.append(f"{path}: the existing job has {existing!r}, this task asks for {wanted!r}")
+        found.append(f"{path}: {what} has {existing!r}, this task asks for {wanted!r}")
 
 
 def _same(wanted: Any, existing: Any) -> bool:

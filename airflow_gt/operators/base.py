@@ -3,20 +3,25 @@
 :class:`AwsParamsMixin` takes the keyword-only AWS parameters once, for operators and sensors
 alike (one ``__init__``, not one per base class), builds the hook from them once, and hands the
 same values to the triggers a task defers to, so the deferred half polls the region, endpoint and
-botocore configuration the first half used.
+botocore configuration the first half used. The hook is the Ground Truth one unless a class says
+otherwise: ``class X(AwsParamsMixin[RekognitionHook], BaseOperator)`` with
+``aws_hook_class = RekognitionHook``.
 """
 
 from __future__ import annotations
 
 from functools import cache, cached_property
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, cast
 
 from airflow.sdk.bases.operator import BaseOperatorMeta
+from typing_extensions import TypeVar
 
+from airflow_gt.hooks.base import RetryingAwsHook
 from airflow_gt.hooks.ground_truth import GroundTruthHook
 from airflow_gt.hooks.retries import DEFAULT_RETRY_BUDGET
 
 AWS_TEMPLATE_FIELDS = ("aws_conn_id", "region_name", "verify")
+HookT = TypeVar("HookT", bound=RetryingAwsHook, default=GroundTruthHook)
 
 
 @cache
@@ -25,7 +30,7 @@ def aws_template_fields(*fields: str) -> tuple[str, ...]:
     return tuple(sorted({*AWS_TEMPLATE_FIELDS, *fields}))
 
 
-class AwsParamsMixin:
+class AwsParamsMixin(Generic[HookT]):
     """The AWS parameters of an airflow-gt operator or sensor.
 
     :param aws_conn_id: the Airflow ``aws`` connection with credentials and, for the local
@@ -41,7 +46,8 @@ class AwsParamsMixin:
         retried, with jittered exponential backoff, before the task fails.
     """
 
-    aws_hook_class: ClassVar[type[GroundTruthHook]] = GroundTruthHook
+    aws_hook_class: ClassVar[type[RetryingAwsHook]] = GroundTruthHook
+    """The hook :attr:`hook` is made of; a subclass for another service names its own."""
 
     # Airflow fills unset keyword arguments from ``default_args`` only for a BaseOperator
     # subclass's own __init__; a mixin asks for the same treatment explicitly.
@@ -79,12 +85,13 @@ class AwsParamsMixin:
         }
 
     @cached_property
-    def hook(self) -> GroundTruthHook:
+    def hook(self) -> HookT:
         """The hook, built once from the parameters."""
-        return self.aws_hook_class(
+        hook = self.aws_hook_class(
             aws_conn_id=self.aws_conn_id,
             region_name=self.region_name,
             verify=self.verify,
             config=self.botocore_config,
             retry_budget=self.retry_budget,
         )
+        return cast(HookT, hook)

@@ -15,6 +15,18 @@ MINIMAL_ARGUMENTS: dict[str, dict[str, Any]] = {
     "GroundTruthCreateLabelingJobOperator": {"create_job_request": {"LabelingJobName": "x"}},
     "GroundTruthLabelingJobSensor": {"job_name": "x"},
     "GroundTruthIntermediateManifestSensor": {"job_name": "x", "min_labeled_fraction": 0.5},
+    "ManifestValidateOperator": {"manifest": "s3://b/output.manifest"},
+    "ManifestChainOperator": {"source": "s3://b/output.manifest", "destination": "s3://b/next/",
+                              "new_label_attribute": "verify"},
+    "ManifestMergeOperator": {"sources": ["s3://b/1.manifest", "s3://b/2.manifest"],
+                              "destination": "s3://b/merged.manifest"},
+    "RekognitionModerationManifestOperator": {
+        "source_manifest_uri": "s3://b/output.manifest", "label_attribute_name": "moderation",
+        "training_manifest_uri": "s3://b/train.manifest"},
+    "RekognitionCreateAdapterOperator": {
+        "project_name": "p", "training_manifest_uri": "s3://b/train.manifest",
+        "output_path": "s3://b/adapters"},
+    "RekognitionEvaluateAdapterOperator": {"evaluation_uri": "s3://b/evaluation.json"},
 }
 """How to make each class with as little as it needs; a new operator must be added here."""
 

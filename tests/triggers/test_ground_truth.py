@@ -19,6 +19,7 @@ from airflow_gt.triggers.ground_truth import (
     GroundTruthIntermediateManifestTrigger,
     GroundTruthLabelingJobTrigger,
 )
+from airflow_gt.triggers.rekognition import RekognitionAdapterTrainingTrigger
 from tests.airflow_support import Inputs, RunningClock, run_trigger
 from tests.local.labeling import read_lines
 
@@ -35,6 +36,11 @@ TRIGGERS: list[AwsPollingTrigger] = [
     ),
     GroundTruthIntermediateManifestTrigger(
         job_name="boxes", min_labeled_fraction=0.4, poll_interval=3, max_attempts=5,
+        **AWS_PARAMS,
+    ),
+    RekognitionAdapterTrainingTrigger(
+        project_arn="arn:aws:rekognition:us-east-1:123456789012:project/moderation/1",
+        version_name="v1", stop_on_kill=True, poll_interval=60, max_attempts=4,
         **AWS_PARAMS,
     ),
 ]

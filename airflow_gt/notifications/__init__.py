@@ -1,0 +1,1 @@
+"""Notifications: data-quality alerts sent through any Airflow notifier."""

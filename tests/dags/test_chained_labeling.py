@@ -1,0 +1,220 @@
+"""The chained-labeling example DAG, run end to end by ``airflow dags test`` against the stand-in.
+
+The stand-in runs in this process on the machine's clock (``airflow dags test`` waits in real
+time), with a fast workforce whose boxes are loose enough that verifiers judge some bad; the DAG
+runs in a subprocess with a throw-away AIRFLOW_HOME, the repository's ``dags/`` as its DAGs folder
+and ``aws_default`` pointing at the stand-in.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from airflow_gt.local import AwsError, FaultInjector, LocalAws, WorkerSkill, WorkforceConfig
+from airflow_gt.local.datasets import generate_image_dataset
+from airflow_gt.local.faults import Fault
+from tests.airflow_support import connection_json, labeling_job_names
+from tests.conftest import client
+from tests.local.labeling import read_lines
+from tests.notifications.topics import SubscribedTopic, subscribed_topic
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).parent.parent.parent
+DAG_FILE = ROOT / "dags" / "chained_labeling.py"
+DAG_ID = "chained_labeling"
+BUCKET = "labeling"
+IMAGES = 12
+TEMPLATES = ("bounding-box", "verification", "adjustment")
+AIRFLOW = str(Path(sys.executable).parent / "airflow")
+
+
+class StandIn:
+    """The stand-in, seeded with what the DAG's default parameters name."""
+
+    def __init__(self, aws: LocalAws) -> None:
+        self.aws = aws
+        self.s3 = client("s3", aws.endpoint_url)
+        self.sagemaker = client("sagemaker", aws.endpoint_url)
+        self.s3.create_bucket(Bucket=BUCKET)
+        generate_image_dataset(self.s3, f"s3://{BUCKET}/shapes", count=IMAGES, seed=5)
+        for name in TEMPLATES:
+            self.s3.put_object(Bucket=BUCKET, Key=f"templates/{name}.liquid.html",
+                               Body=b"<crowd-form></crowd-form>")
+        self.alerts: SubscribedTopic = subscribed_topic(aws.endpoint_url, "labeling-data-quality")
+
+    def keys(self, prefix: str) -> list[str]:
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix)
+        return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
+
+@pytest.fixture(scope="module")
+def stand_in() -> Iterator[StandIn]:
+    workforce = WorkforceConfig(
+        seconds_per_task=0.01, initializing_seconds=0.2, stopping_seconds=0.1,
+        skill=WorkerSkill(accuracy=0.95, box_jitter=0.12),
+    )
+    with LocalAws(seed=5, workforce=workforce) as aws:
+        yield StandIn(aws)
+
+
+@pytest.fixture(scope="module")
+def airflow_env(stand_in: StandIn, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment of an Airflow whose database is migrated and whose DAGs are ``dags/``."""
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp_path_factory.mktemp("airflow-home")),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAG_FILE.parent),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW_CONN_AWS_DEFAULT": connection_json(stand_in.aws.endpoint_url),
+        "CHAINED_LABELING_POLL_SECONDS": "1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    subprocess.run([AIRFLOW, "db", "migrate"], env=env, capture_output=True, text=True,
+                   check=True, timeout=300)
+    return env
+
+
+def run_dag(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [AIRFLOW, "dags", "test", DAG_ID, "--dagfile-path", str(DAG_FILE)],
+        env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-6000:]
+    return result
+
+
+def jobs_of_run(stand_in: StandIn, before: set[str]) -> dict[str, dict[str, Any]]:
+    """The labeling jobs a run created, by task, each described."""
+    new = [name for name in labeling_job_names(stand_in.sagemaker) if name not in before]
+    described = [stand_in.sagemaker.describe_labeling_job(LabelingJobName=name) for name in new]
+    by_task: dict[str, dict[str, Any]] = {}
+    for job in described:
+        task = next(t for t in ("label-boxes", "verify-boxes", "adjust-boxes")
+                    if job["LabelingJobName"].startswith(f"chained-labeling-{t}-"))
+        assert task not in by_task, f"a second job for {task}: {job['LabelingJobName']}"
+        by_task[task] = job
+    return by_task
+
+
+def boxes_of(line: dict[str, Any]) -> list[Any]:
+    return list(line["bounding-box"]["annotations"])
+
+
+def confidence(line: dict[str, Any]) -> float:
+    """A line's lowest box confidence: what the verification was chosen by."""
+    return min(item["confidence"] for item in line["bounding-box-metadata"]["objects"])
+
+
+def merged_manifest(stand_in: StandIn, known: set[str]) -> tuple[str, list[dict[str, Any]]]:
+    (key,) = [k for k in stand_in.keys("chained/merged/")
+              if k.endswith(".manifest") and k not in known]
+    return key, read_lines(stand_in.s3, f"s3://{BUCKET}/{key}")
+
+
+def test_parsing_the_dag_file_imports_no_great_expectations() -> None:
+    code = (
+        f"import json, runpy, sys; runpy.run_path({str(DAG_FILE)!r});"
+        "print(json.dumps(sorted(m for m in ('great_expectations', 'pandas')"
+        " if m in sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_tasks_run_in_chain_order_and_the_merge_survives_a_skip() -> None:
+    namespace = runpy.run_path(str(DAG_FILE))
+    merge = namespace["merge"]
+    upstream = {task.task_id: sorted(task.upstream_task_ids) for task in merge.dag.tasks}
+    assert upstream == {
+        "label_boxes": [],
+        "validate_boxes": ["label_boxes"],
+        "chain_verification": ["label_boxes", "validate_boxes"],
+        "verify_boxes": ["chain_verification"],
+        "chain_adjustment": ["verify_boxes"],
+        "adjust_boxes": ["chain_adjustment"],
+        "merge": ["adjust_boxes", "label_boxes", "verify_boxes"],
+        "validate_merged": ["merge"],
+    }
+    assert merge.trigger_rule == "none_failed"
+    assert {task.deferrable for task in merge.dag.tasks if task.task_id.endswith("_boxes")
+            and task.task_id != "validate_boxes"} == {True}
+
+
+def test_the_dag_labels_verifies_adjusts_and_merges(
+    stand_in: StandIn, airflow_env: dict[str, str]
+) -> None:
+    run_dag(airflow_env)
+    jobs = jobs_of_run(stand_in, set())
+    assert sorted(jobs) == ["adjust-boxes", "label-boxes", "verify-boxes"]
+    assert {job["LabelingJobStatus"] for job in jobs.values()} == {"Completed"}
+    assert jobs["label-boxes"]["LabelCounters"]["TotalLabeled"] == IMAGES
+    verified = jobs["verify-boxes"]["LabelCounters"]["TotalLabeled"]
+    assert 0 < verified < IMAGES
+
+    _, lines = merged_manifest(stand_in, set())
+    assert len(lines) == IMAGES
+    assert all("bounding-box" in line for line in lines)
+    judged = [line for line in lines if "verify-bounding-box" in line]
+    bad = [line for line in judged if line["verify-bounding-box-metadata"]["class-name"] == "bad"]
+    adjusted = [line for line in lines if "adjusted-bounding-box" in line]
+    assert len(judged) == verified
+    unjudged = [line for line in lines if line not in judged and boxes_of(line)]
+    assert max(map(confidence, judged)) <= min(map(confidence, unjudged))
+    assert adjusted == bad != []
+    assert jobs["adjust-boxes"]["LabelCounters"]["TotalLabeled"] == len(bad)
+
+    reports = [key for key in stand_in.keys("chained/") if key.endswith("validation-report.json")]
+    assert len(reports) == 2  # beside the first job's output, and beside the merged manifest
+    for key in reports:
+        body = stand_in.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+        assert orjson.loads(body)["success"] is True, key
+    assert stand_in.alerts.received(wait_seconds=0) == []
+
+
+def record_faults(
+    faults: FaultInjector, monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[str, bool]]:
+    """From now on, each SageMaker call the stand-in answers, and whether it was throttled."""
+    calls: list[tuple[str, bool]] = []
+    draw = faults.draw
+
+    def recorded(operation: str, throttling: AwsError, server_error: AwsError) -> Fault:
+        fault = draw(operation, throttling, server_error)
+        calls.append((operation, fault.error is throttling))
+        return fault
+
+    monkeypatch.setattr(faults, "draw", recorded)
+    return calls
+
+
+def test_with_30_percent_of_calls_throttled_it_succeeds_with_one_job_per_task(
+    stand_in: StandIn, airflow_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = set(labeling_job_names(stand_in.sagemaker))
+    merged_before = set(stand_in.keys("chained/merged/"))
+    calls = record_faults(stand_in.aws.faults, monkeypatch)
+    stand_in.aws.faults.set("*", throttle_rate=0.3)
+    try:
+        run_dag(airflow_env)
+    finally:
+        stand_in.aws.faults.clear()
+    throttled = [operation for operation, throttle in calls if throttle]
+    assert len(calls) >= 10 and throttled, calls  # the faults did happen
+    jobs = jobs_of_run(stand_in, before)
+    assert sorted(jobs) == ["adjust-boxes", "label-boxes", "verify-boxes"]
+    assert {job["LabelingJobStatus"] for job in jobs.values()} == {"Completed"}
+    _, lines = merged_manifest(stand_in, merged_before)
+    assert len(lines) == IMAGES
