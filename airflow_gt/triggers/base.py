@@ -58,12 +58,16 @@ class AwsPollingTrigger(BaseTrigger):
 
     client_types: ClassVar[tuple[str, ...]] = ("sagemaker",)
     """The aiobotocore clients :meth:`check` is given, by botocore service name."""
+    default_poll_interval: ClassVar[float] = 60.0
+    default_max_attempts: ClassVar[int] = 60
+    """What ``poll_interval`` and ``max_attempts`` are when not given (a subclass takes its
+    waiter's delay and attempts)."""
 
     def __init__(
         self,
         *,
-        poll_interval: float,
-        max_attempts: int,
+        poll_interval: float | None = None,
+        max_attempts: int | None = None,
         aws_conn_id: str | None = "aws_default",
         region_name: str | None = None,
         verify: bool | str | None = None,
@@ -71,8 +75,8 @@ class AwsPollingTrigger(BaseTrigger):
         retry_budget: float = DEFAULT_RETRY_BUDGET,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
-        self.poll_interval = poll_interval
-        self.max_attempts = max_attempts
+        self.poll_interval = self.default_poll_interval if poll_interval is None else poll_interval
+        self.max_attempts = self.default_max_attempts if max_attempts is None else max_attempts
         self.aws_conn_id = aws_conn_id
         self.region_name = region_name
         self.verify = verify

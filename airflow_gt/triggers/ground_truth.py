@@ -12,7 +12,6 @@ import tempfile
 from collections.abc import Mapping
 from typing import Any
 
-from airflow_gt.hooks.retries import DEFAULT_RETRY_BUDGET
 from airflow_gt.labeling.outcome import LabelCounters, has_ended, job_summary
 from airflow_gt.labeling.progress import (
     LabelingProgress,
@@ -29,7 +28,6 @@ from airflow_gt.waiters import LABELING_JOB_COMPLETED, waiter_defaults
 DONE = "done"
 SPOOL_BYTES = 16 << 20
 READ_CHUNK_BYTES = 1 << 20
-_DELAY, _ATTEMPTS = waiter_defaults(LABELING_JOB_COMPLETED)
 
 
 class GroundTruthLabelingJobTrigger(AwsPollingTrigger):
@@ -41,26 +39,13 @@ class GroundTruthLabelingJobTrigger(AwsPollingTrigger):
     :param job_name: the labeling job.
     :param stop_on_kill: stop the job when a user kills the deferred task (for the task that
         created the job; a sensor watching someone else's job leaves it running).
+    :param polling: the polling and AWS parameters of :class:`AwsPollingTrigger`.
     """
 
-    def __init__(
-        self,
-        *,
-        job_name: str,
-        stop_on_kill: bool = False,
-        poll_interval: float = _DELAY,
-        max_attempts: int = _ATTEMPTS,
-        aws_conn_id: str | None = "aws_default",
-        region_name: str | None = None,
-        verify: bool | str | None = None,
-        botocore_config: dict[str, Any] | None = None,
-        retry_budget: float = DEFAULT_RETRY_BUDGET,
-    ) -> None:
-        super().__init__(
-            poll_interval=poll_interval, max_attempts=max_attempts, aws_conn_id=aws_conn_id,
-            region_name=region_name, verify=verify, botocore_config=botocore_config,
-            retry_budget=retry_budget,
-        )
+    default_poll_interval, default_max_attempts = waiter_defaults(LABELING_JOB_COMPLETED)
+
+    def __init__(self, *, job_name: str, stop_on_kill: bool = False, **polling: Any) -> None:
+        super().__init__(**polling)
         self.job_name = job_name
         self.stop_on_kill = stop_on_kill
 

@@ -12,13 +12,11 @@ from typing import Any
 
 from airflow_gt.adapters.outcome import has_ended, version_summary
 from airflow_gt.hooks.rekognition import INVALID_PARAMETER
-from airflow_gt.hooks.retries import DEFAULT_RETRY_BUDGET
 from airflow_gt.manifests.storage import error_code
 from airflow_gt.triggers.base import AwsPollingTrigger, async_client
 from airflow_gt.waiters import ADAPTER_TRAINING_COMPLETED, waiter_defaults
 
 DONE = "done"
-_DELAY, _ATTEMPTS = waiter_defaults(ADAPTER_TRAINING_COMPLETED)
 
 
 class RekognitionAdapterTrainingTrigger(AwsPollingTrigger):
@@ -33,29 +31,16 @@ class RekognitionAdapterTrainingTrigger(AwsPollingTrigger):
     :param stop_on_kill: ask Rekognition to stop the version when a user kills the deferred task
         (for the task that created it; Rekognition refuses for adapters, see
         :meth:`~airflow_gt.hooks.rekognition.RekognitionHook.stop_project_version`).
+    :param polling: the polling and AWS parameters of :class:`AwsPollingTrigger`.
     """
+
+    default_poll_interval, default_max_attempts = waiter_defaults(ADAPTER_TRAINING_COMPLETED)
 
     client_types = ("rekognition",)
 
-    def __init__(
-        self,
-        *,
-        project_arn: str,
-        version_name: str,
-        stop_on_kill: bool = False,
-        poll_interval: float = _DELAY,
-        max_attempts: int = _ATTEMPTS,
-        aws_conn_id: str | None = "aws_default",
-        region_name: str | None = None,
-        verify: bool | str | None = None,
-        botocore_config: dict[str, Any] | None = None,
-        retry_budget: float = DEFAULT_RETRY_BUDGET,
-    ) -> None:
-        super().__init__(
-            poll_interval=poll_interval, max_attempts=max_attempts, aws_conn_id=aws_conn_id,
-            region_name=region_name, verify=verify, botocore_config=botocore_config,
-            retry_budget=retry_budget,
-        )
+    def __init__(self, *, project_arn: str, version_name: str, stop_on_kill: bool = False,
+                 **polling: Any) -> None:
+        super().__init__(**polling)
         self.project_arn = project_arn
         self.version_name = version_name
         self.stop_on_kill = stop_on_kill

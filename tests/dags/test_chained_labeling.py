@@ -8,7 +8,6 @@ and ``aws_default`` pointing at the stand-in.
 
 from __future__ import annotations
 
-import os
 import runpy
 import subprocess
 import sys
@@ -22,8 +21,9 @@ import pytest
 from airflow_gt.local import AwsError, FaultInjector, LocalAws, WorkerSkill, WorkforceConfig
 from airflow_gt.local.datasets import generate_image_dataset
 from airflow_gt.local.faults import Fault
-from tests.airflow_support import connection_json, labeling_job_names
+from tests.airflow_support import labeling_job_names
 from tests.conftest import client
+from tests.dags.airflow_cli import dags_test, migrated_airflow
 from tests.local.labeling import read_lines
 from tests.notifications.topics import SubscribedTopic, subscribed_topic
 
@@ -35,7 +35,6 @@ DAG_ID = "chained_labeling"
 BUCKET = "labeling"
 IMAGES = 12
 TEMPLATES = ("bounding-box", "verification", "adjustment")
-AIRFLOW = str(Path(sys.executable).parent / "airflow")
 
 
 class StandIn:
@@ -70,27 +69,12 @@ def stand_in() -> Iterator[StandIn]:
 @pytest.fixture(scope="module")
 def airflow_env(stand_in: StandIn, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The environment of an Airflow whose database is migrated and whose DAGs are ``dags/``."""
-    env = {
-        **os.environ,
-        "AIRFLOW_HOME": str(tmp_path_factory.mktemp("airflow-home")),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAG_FILE.parent),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW_CONN_AWS_DEFAULT": connection_json(stand_in.aws.endpoint_url),
-        "CHAINED_LABELING_POLL_SECONDS": "1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    subprocess.run([AIRFLOW, "db", "migrate"], env=env, capture_output=True, text=True,
-                   check=True, timeout=300)
-    return env
+    return migrated_airflow(tmp_path_factory.mktemp("airflow-home"), stand_in.aws.endpoint_url,
+                            CHAINED_LABELING_POLL_SECONDS="1")
 
 
 def run_dag(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [AIRFLOW, "dags", "test", DAG_ID, "--dagfile-path", str(DAG_FILE)],
-        env=env, capture_output=True, text=True, timeout=600,
-    )
+    result = dags_test(DAG_ID, env)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-6000:]
     return result
 

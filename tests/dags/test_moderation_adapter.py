@@ -8,7 +8,6 @@ pointing at the stand-in. The stand-in is seeded with what the DAG's default par
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,8 +19,9 @@ import pytest
 
 from airflow_gt.local import AdapterTrainingConfig, LocalAws, WorkforceConfig
 from airflow_gt.local.datasets import generate_moderation_dataset
-from tests.airflow_support import connection_json, labeling_job_names
+from tests.airflow_support import labeling_job_names
 from tests.conftest import client
+from tests.dags.airflow_cli import dags_test, migrated_airflow
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +30,6 @@ DAG_FILE = ROOT / "dags" / "moderation_adapter.py"
 DAG_ID = "moderation_adapter"
 BUCKET = "moderation"
 IMAGES = 40
-AIRFLOW = str(Path(sys.executable).parent / "airflow")
 TASKS = ["label_images", "validate_labels", "to_moderation", "validate_moderation",
          "train_adapter", "evaluate_adapter"]
 
@@ -68,20 +67,8 @@ def stand_in() -> Iterator[StandIn]:
 @pytest.fixture(scope="module")
 def airflow_env(stand_in: StandIn, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The environment of an Airflow whose database is migrated and whose DAGs are ``dags/``."""
-    env = {
-        **os.environ,
-        "AIRFLOW_HOME": str(tmp_path_factory.mktemp("airflow-home")),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAG_FILE.parent),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW_CONN_AWS_DEFAULT": connection_json(stand_in.aws.endpoint_url),
-        "MODERATION_ADAPTER_POLL_SECONDS": "1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    subprocess.run([AIRFLOW, "db", "migrate"], env=env, capture_output=True, text=True,
-                   check=True, timeout=300)
-    return env
+    return migrated_airflow(tmp_path_factory.mktemp("airflow-home"), stand_in.aws.endpoint_url,
+                            MODERATION_ADAPTER_POLL_SECONDS="1")
 
 
 def test_the_dag_file_parses_without_heavy_imports_and_in_order() -> None:
@@ -114,10 +101,7 @@ def test_the_dag_file_parses_without_heavy_imports_and_in_order() -> None:
 def test_the_dag_labels_trains_and_gates_an_adapter_end_to_end(
     stand_in: StandIn, airflow_env: dict[str, str]
 ) -> None:
-    result = subprocess.run(
-        [AIRFLOW, "dags", "test", DAG_ID, "--dagfile-path", str(DAG_FILE)],
-        env=airflow_env, capture_output=True, text=True, timeout=600,
-    )
+    result = dags_test(DAG_ID, airflow_env)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-8000:]
     for task in TASKS:
