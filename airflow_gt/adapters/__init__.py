@@ -22,8 +22,6 @@ from airflow_gt.adapters.outcome import (
 )
 from airflow_gt.adapters.request import (
     AdapterVersionArguments,
-    as_number,
-    as_optional_number,
     manifest_assets,
     version_differences,
 )
@@ -31,8 +29,6 @@ from airflow_gt.adapters.request import (
 __all__ = [
     "AdapterVersionArguments",
     "AdapterVersionResult",
-    "as_number",
-    "as_optional_number",
     "default_version_name",
     "finished_result",
     "has_ended",

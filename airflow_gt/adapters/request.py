@@ -42,25 +42,6 @@ def s3_location(parameter: str, uri: str, *, key_required: bool = True) -> S3Loc
     return location
 
 
-def as_number(parameter: str, value: Any) -> float:
-    """``value`` as a float: a number, or a number as rendered template text (``"0.8"``)."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            pass
-    raise ConfigurationError(parameter, f"must be a number, got {value!r}")
-
-
-def as_optional_number(parameter: str, value: Any) -> float | None:
-    """As :func:`as_number`, but None, ``""`` and a rendered ``"None"`` mean no number."""
-    if value is None or (isinstance(value, str) and value.strip() in ("", "None")):
-        return None
-    return as_number(parameter, value)
-
-
 def manifest_assets(location: S3Location) -> dict[str, Any]:
     """A manifest as CreateProjectVersion's ``TrainingData`` or ``TestingData`` takes it."""
     return {

@@ -62,18 +62,29 @@ def folder_of(uri: str) -> str:
 
 
 def number(
-    value: Any, parameter: str, kind: type[int] | type[float], *, optional: bool = True
+    value: Any, parameter: str, kind: type[int] | type[float] = float, *, optional: bool = True
 ) -> Any:
-    """A number, or a template rendered as text, as ``kind``; None (or an empty rendering) stays
-    None when ``optional``."""
-    if value is None or value == "":
+    """A number, or a template rendered as text (``"0.8"``), as ``kind``. None, ``""`` and a
+    rendered ``"None"`` mean no number: None when ``optional``, else an error. A boolean, or a
+    fraction where an integer is wanted, is an error naming ``parameter``."""
+    if value is None or (isinstance(value, str) and value.strip() in ("", "None")):
         if optional:
             return None
         raise ConfigurationError(parameter, "a number is required")
-    try:
-        return kind(value)
-    except (TypeError, ValueError):
-        raise ConfigurationError(parameter, f"expected a number, got {value!r}") from None
+    if kind is int and type(value) is int:
+        return value  # exact, however large (a float would round a big seed)
+    found: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        found = float(value)
+    elif isinstance(value, str):
+        try:
+            found = float(value.strip())
+        except ValueError:
+            found = None
+    if found is None or (kind is int and not found.is_integer()):
+        wanted = "an integer" if kind is int else "a number"
+        raise ConfigurationError(parameter, f"must be {wanted}, got {value!r}")
+    return kind(found)
 
 
 def check_choice(parameter: str, value: str, choices: Sequence[str]) -> None:

@@ -30,7 +30,6 @@ from airflow_gt.adapters.names import (
 from airflow_gt.adapters.outcome import AdapterVersionResult, finished_result, has_ended
 from airflow_gt.adapters.request import (
     AdapterVersionArguments,
-    as_optional_number,
     version_differences,
 )
 from airflow_gt.exceptions import (
@@ -42,7 +41,7 @@ from airflow_gt.exceptions import (
 from airflow_gt.hooks.rekognition import IN_USE, RekognitionHook
 from airflow_gt.links.rekognition import RekognitionAdapterLink
 from airflow_gt.manifests.storage import error_code
-from airflow_gt.operators.arguments import manifest_uri_of
+from airflow_gt.operators.arguments import manifest_uri_of, number
 from airflow_gt.operators.base import AwsParamsMixin, aws_template_fields
 from airflow_gt.triggers.rekognition import RekognitionAdapterTrainingTrigger
 
@@ -298,9 +297,7 @@ class RekognitionCreateAdapterOperator(AwsParamsMixin[RekognitionHook], BaseOper
             training_manifest_uri=self.training_manifest_uri,
             output_path=self.output_path,
             testing_manifest_uri=self.testing_manifest_uri or None,
-            confidence_threshold=as_optional_number(
-                "confidence_threshold", self.confidence_threshold
-            ),
+            confidence_threshold=number(self.confidence_threshold, "confidence_threshold"),
             kms_key_id=self.kms_key_id or None,
             version_description=self.version_description or None,
             tags=self.tags or None,

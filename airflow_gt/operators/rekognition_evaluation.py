@@ -17,11 +17,11 @@ from airflow.sdk import BaseOperator, Context
 
 from airflow_gt.adapters.names import names_of_version_arn
 from airflow_gt.adapters.outcome import finished_result
-from airflow_gt.adapters.request import as_number, as_optional_number
 from airflow_gt.exceptions import AdapterGateError, AdapterProjectError, ConfigurationError
 from airflow_gt.hooks.rekognition import RekognitionHook
 from airflow_gt.manifests.storage import S3Location
 from airflow_gt.notifications.data_quality import DataQualityAlert, send_alert
+from airflow_gt.operators.arguments import number
 from airflow_gt.operators.base import AwsParamsMixin, aws_template_fields
 
 if TYPE_CHECKING:
@@ -136,10 +136,10 @@ class RekognitionEvaluateAdapterOperator(AwsParamsMixin[RekognitionHook], BaseOp
         from airflow_gt.manifests.writer import write_bytes
 
         gates = Gates(
-            min_f1=as_optional_number("min_f1", self.min_f1),
+            min_f1=number(self.min_f1, "min_f1"),
             require_improvement=self.require_improvement,
             min_recall={
-                label: as_number(f"min_recall[{label!r}]", value)
+                label: number(value, f"min_recall[{label!r}]", optional=False)
                 for label, value in (self.min_recall or {}).items()
             },
         )

@@ -9,7 +9,6 @@ import pytest
 from airflow_gt.adapters import (
     AdapterVersionArguments,
     AdapterVersionResult,
-    as_optional_number,
     default_version_name,
     finished_result,
     has_ended,
@@ -174,12 +173,3 @@ def test_other_ends_are_failures_with_rekognitions_message() -> None:
         finished_result(PROJECT, described(request, Status="DELETING", StatusMessage=None))
     with pytest.raises(AdapterWaitError, match="training has not ended, it is TRAINING_IN"):
         finished_result(PROJECT, described(request))
-
-
-def test_numbers_rendered_from_templates() -> None:
-    assert as_optional_number("x", "0.8") == 0.8
-    assert as_optional_number("x", " 7 ") == 7.0
-    assert as_optional_number("x", "None") is None
-    assert as_optional_number("x", None) is None
-    with pytest.raises(ConfigurationError, match="x: must be a number, got True"):
-        as_optional_number("x", True)
