@@ -26,6 +26,7 @@ from airflow_gt.exceptions import (
     MergeError,
     ModerationConversionError,
 )
+from airflow_gt.extras import LOCAL, PLOTS, require_extra
 from airflow_gt.manifests.chaining import Selection, chain_manifest
 from airflow_gt.manifests.merging import merge_manifests
 from airflow_gt.manifests.storage import is_s3_uri
@@ -108,6 +109,8 @@ def _evaluate(args: argparse.Namespace) -> Outcome:
         write_plot,
     )
 
+    if args.plot is not None:
+        require_extra("--plot", PLOTS)
     gates = Gates(
         min_f1=args.min_f1,
         require_improvement=args.require_improvement,
@@ -281,6 +284,7 @@ def _add_local_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _local(args: argparse.Namespace) -> None:
+    require_extra("airflow-gt local", LOCAL)
     from airflow_gt.local.command import serve
 
     serve(args)

@@ -19,6 +19,7 @@
      │    └── EvaluationResultsError    an adapter's evaluation results file is malformed (field)
      ├── NameRuleError (ValueError)     a label attribute or job name breaks a Ground Truth rule
      ├── ConfigurationError (ValueError) an argument given to airflow-gt is invalid
+     │    └── MissingExtraError         the argument needs an extra that is not installed
      ├── ChainingError                  a follow-up job's input manifest cannot be made
      │    ├── LabelAttributeExistsError the new label attribute is already in the lines
      │    └── EmptySelectionError       the selection kept no line: nothing to label
@@ -192,6 +193,18 @@ class ConfigurationError(AirflowGtError, ValueError):
         self.parameter = parameter
         self.detail = detail
         super().__init__(f"{parameter}: {detail}")
+
+
+class MissingExtraError(ConfigurationError):
+    """Raised when what was asked for needs a package of an extra that is not installed."""
+
+    def __init__(self, parameter: str, module: str, extra: str) -> None:
+        self.module = module
+        self.extra = extra
+        super().__init__(
+            parameter,
+            f"needs {module}, which is not installed: pip install 'airflow-gt[{extra}]'",
+        )
 
 
 class ChainingError(AirflowGtError):

@@ -12,8 +12,8 @@ from functools import cache
 from typing import Any
 
 import orjson
-from airflow.sdk import BaseNotifier
 
+from airflow_gt.compat import BaseNotifier
 from airflow_gt.local.datasets import generate_moderation_dataset, read_truth
 from airflow_gt.manifests.moderation import to_moderation
 from tests.local.adapters import adapter_stand_in, s3_client

@@ -141,12 +141,14 @@ class TaskInstanceStub:
 
 
 def task_context(ti: TaskInstanceStub | None = None) -> Any:
-    """A task context with Airflow's own outlet-event accessors."""
+    """A task context with Airflow's own outlet-event accessors, and the task's DAG (which
+    notifiers of Task SDK 1.0 read to render their templates)."""
+    from airflow.sdk import DAG
     from airflow.sdk.execution_time.context import OutletEventAccessors
 
     ti = ti or TaskInstanceStub()
     return {"ti": ti, "task_instance": ti, "run_id": ti.run_id,
-            "outlet_events": OutletEventAccessors()}
+            "dag": DAG(dag_id=ti.dag_id, schedule=None), "outlet_events": OutletEventAccessors()}
 
 
 class RunningClock:

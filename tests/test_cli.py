@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ from airflow_gt.cli import main
 from airflow_gt.manifests.reader import read_manifest
 from airflow_gt.manifests.writer import dump_line, write_manifest
 
-SCRIPT = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "airflow-gt"
+# The console script installed beside the interpreter running the tests (.venv, or a matrix venv).
+SCRIPT = Path(sys.executable).parent / "airflow-gt"
 DATE = "2018-10-18T22:18:13.527256"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ from airflow_gt.cli import main
 from tests.conftest import SAMPLES
 from tests.evaluation.documents import SAMPLE, mutated, sample, write
 
-SCRIPT = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "airflow-gt"
+# The console script installed beside the interpreter running the tests (.venv, or a matrix venv).
+SCRIPT = Path(sys.executable).parent / "airflow-gt"
 INPUT = ("ContentModeration", "InputConfidenceThresholdEvalResults")
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_gt.evaluation.evaluate import Evaluation
 from airflow_gt.evaluation.metrics import Counts, ModelCounts
+from airflow_gt.extras import PLOTS, require_extra
 from airflow_gt.manifests.storage import Source, source_name
 from airflow_gt.manifests.writer import write_bytes
 
@@ -102,7 +103,8 @@ def _per_label_panel(axes: Axes, evaluation: Evaluation) -> None:
 
 
 def render_plot(evaluation: Evaluation) -> bytes:
-    """The evaluation's figure as PNG bytes."""
+    """The evaluation's figure as PNG bytes (matplotlib: the ``plots`` extra)."""
+    require_extra("plot", PLOTS)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

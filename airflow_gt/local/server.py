@@ -19,13 +19,10 @@ from types import TracebackType
 from typing import Any
 
 import orjson
-from moto.moto_server.werkzeug_app import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from airflow_gt.compat import moto_request_handler
 from airflow_gt.local.adapter_training import AdapterTrainingConfig
 from airflow_gt.local.clock import Clock, ManualClock, WallClock
 from airflow_gt.local.errors import AwsError
@@ -45,7 +42,7 @@ _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/([a-z0-9-]+)/")
 StartResponse = Callable[..., Any]
 
 
-class QuietRequestHandler(MotoRequestHandler):
+class QuietRequestHandler(moto_request_handler()):  # type: ignore[misc]
     """moto's request handler, without a log line per request."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:

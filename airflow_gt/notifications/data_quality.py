@@ -16,6 +16,8 @@ import copy
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from airflow_gt.compat import send_notification
+
 if TYPE_CHECKING:
     from airflow.sdk import BaseNotifier, Context
 
@@ -49,7 +51,7 @@ def send_alert(notifier: BaseNotifier | None, context: Context, alert: DataQuali
     if notifier is None:
         return False
     alerting: Any = {**context, CONTEXT_KEY: asdict(alert)}
-    copy.copy(notifier)(alerting)
+    send_notification(copy.copy(notifier), alerting)
     return True
 
 

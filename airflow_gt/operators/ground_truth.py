@@ -16,9 +16,9 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from airflow.sdk import Asset, BaseOperator, Context
-from airflow.sdk.configuration import conf
 
 from airflow_gt.assets.ground_truth import labeling_output_asset
+from airflow_gt.compat import conf, persist_link
 from airflow_gt.exceptions import ConfigurationError, LabelingJobConflictError, LabelingJobWaitError
 from airflow_gt.labeling.differences import category_differences, request_differences
 from airflow_gt.labeling.names import default_job_name
@@ -225,8 +225,8 @@ class GroundTruthCreateLabelingJobOperator(AwsParamsMixin, BaseOperator):
         self.labeling_job_name = job_name
         request, categories = self._request(job_name)
         existing = self._create_or_attach(job_name, request, categories)
-        GroundTruthLabelingJobLink.persist(
-            context=context, operator=self, region_name=self.hook.conn_region_name,
+        persist_link(
+            GroundTruthLabelingJobLink, context, self, region_name=self.hook.conn_region_name,
             aws_partition=self.hook.conn_partition, job_name=job_name,
         )
         if existing is not None and has_ended(existing):

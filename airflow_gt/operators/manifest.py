@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from airflow.sdk import BaseNotifier, BaseOperator, Context
-from airflow.sdk.bases.xcom import BaseXCom
-from airflow.sdk.exceptions import AirflowSkipException
+from airflow.sdk import BaseOperator, Context
 
+from airflow_gt.compat import AirflowSkipException, BaseNotifier
 from airflow_gt.exceptions import ConfigurationError, EmptySelectionError, ManifestValidationError
 from airflow_gt.manifests.chaining import Selection, chain_manifest
 from airflow_gt.manifests.layout import LabelingJobOutputLayout
@@ -156,7 +155,7 @@ class ManifestValidateOperator(AwsParamsMixin, BaseOperator):
         if self.on_failure == "warn":
             self.log.warning("%s; on_failure is 'warn', so the task goes on", error)
             return summary
-        context["ti"].xcom_push(key=BaseXCom.XCOM_RETURN_KEY, value=summary)
+        context["ti"].xcom_push(key="return_value", value=summary)
         raise error
 
     def _source(self) -> str:

@@ -20,7 +20,6 @@ from dataclasses import asdict
 from typing import Any, ClassVar
 
 from airflow.sdk import BaseOperator, Context
-from airflow.sdk.configuration import conf
 
 from airflow_gt.adapters.names import (
     default_version_name,
@@ -32,6 +31,7 @@ from airflow_gt.adapters.request import (
     AdapterVersionArguments,
     version_differences,
 )
+from airflow_gt.compat import conf, persist_link
 from airflow_gt.exceptions import (
     AdapterProjectError,
     AdapterVersionConflictError,
@@ -222,8 +222,8 @@ class RekognitionCreateAdapterOperator(AwsParamsMixin[RekognitionHook], BaseOper
         self.project_arn, self.adapter_version_name = project_arn, version_name
         request = arguments.to_request(project_arn, version_name)
         existing = self._create_or_attach(project_arn, version_name, request)
-        RekognitionAdapterLink.persist(
-            context=context, operator=self, region_name=self.hook.conn_region_name,
+        persist_link(
+            RekognitionAdapterLink, context, self, region_name=self.hook.conn_region_name,
             aws_partition=self.hook.conn_partition, project_name=self.project_name,
         )
         if existing is not None and has_ended(existing):

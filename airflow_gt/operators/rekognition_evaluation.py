@@ -18,6 +18,7 @@ from airflow.sdk import BaseOperator, Context
 from airflow_gt.adapters.names import names_of_version_arn
 from airflow_gt.adapters.outcome import finished_result
 from airflow_gt.exceptions import AdapterGateError, AdapterProjectError, ConfigurationError
+from airflow_gt.extras import PLOTS, require_extra
 from airflow_gt.hooks.rekognition import RekognitionHook
 from airflow_gt.manifests.storage import S3Location
 from airflow_gt.notifications.data_quality import DataQualityAlert, send_alert
@@ -78,7 +79,7 @@ class RekognitionEvaluateAdapterOperator(AwsParamsMixin[RekognitionHook], BaseOp
     :param min_recall: label -> the adapter's lowest acceptable recall for it. (templated)
     :param report_prefix: the ``s3://`` folder for the plot and report; by default the
         evaluation results file's. (templated)
-    :param plot: draw the plot (matplotlib is imported only then).
+    :param plot: draw the plot (matplotlib, from the ``plots`` extra, is imported only then).
     :param notifier: an Airflow notifier the alert is sent through when a gate fails; the alert
         is in its context as ``data_quality_alert``.
     """
@@ -135,6 +136,8 @@ class RekognitionEvaluateAdapterOperator(AwsParamsMixin[RekognitionHook], BaseOp
         )
         from airflow_gt.manifests.writer import write_bytes
 
+        if self.plot:
+            require_extra("plot", PLOTS)
         gates = Gates(
             min_f1=number(self.min_f1, "min_f1"),
             require_improvement=self.require_improvement,

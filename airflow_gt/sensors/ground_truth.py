@@ -12,8 +12,8 @@ from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue
-from airflow.sdk.configuration import conf
 
+from airflow_gt.compat import conf
 from airflow_gt.exceptions import ConfigurationError, LabelingJobWaitError
 from airflow_gt.labeling.outcome import LabelCounters, finished_result, has_ended
 from airflow_gt.labeling.progress import LabelingProgress, progress_reached

@@ -158,7 +158,9 @@ class GroundTruthIntermediateManifestTrigger(GroundTruthLabelingJobTrigger):
             if error_code(error) in ("NoSuchKey", "404"):
                 return False
             raise
-        async with response["Body"] as body:
+        # Entered as itself, not `as body`: aiobotocore 2 hands the raw aiohttp response to `as`.
+        body = response["Body"]
+        async with body:
             async for chunk in body.iter_chunks(READ_CHUNK_BYTES):
                 spool.write(chunk)
         return True

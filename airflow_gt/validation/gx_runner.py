@@ -34,8 +34,15 @@ class ExpectationRunError(RuntimeError):
     """Great Expectations could not evaluate an expectation (a bug in a suite or a flattener)."""
 
 
-def _quiet_progress_bars() -> None:
-    # GX draws a tqdm bar per validation unless told otherwise; the validator has its own.
+def _quiet_great_expectations() -> None:
+    """Keep GX's INFO lines out of the output, before and after importing it.
+
+    Its import and its context log at INFO, and some of its modules set their own loggers to
+    INFO; wherever the root logger prints INFO (Airflow 3.0's processes) they reach stdout.
+    """
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if name.startswith("great_expectations.") and isinstance(logger, logging.Logger):
+            logger.setLevel(logging.NOTSET)
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
@@ -44,13 +51,15 @@ class GxRunner:
 
     def __init__(self, name: str, expectations: tuple[ExpectationSpec, ...],
                  parameters: dict[str, Any]) -> None:
+        _quiet_great_expectations()
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
         from great_expectations.expectations.expectation_configuration import (
             ExpectationConfiguration,
         )
 
-        _quiet_progress_bars()
+        _quiet_great_expectations()
+
         self.expectations = expectations
         self.parameters = parameters
         self.context = gx.get_context(mode="ephemeral")

@@ -81,7 +81,7 @@ def test_the_dag_file_parses_without_heavy_imports_and_in_order() -> None:
     result = subprocess.run([sys.executable, "-c", code, str(DAG_FILE)], capture_output=True,
                             text=True, check=True, timeout=120)
     assert result.stdout.strip() == ""
-    from airflow.dag_processing.dagbag import DagBag
+    from airflow_gt.compat import DagBag
 
     bag = DagBag(dag_folder=str(DAG_FILE))
     assert bag.import_errors == {}

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow.sdk import BaseNotifier
-
+from airflow_gt.compat import BaseNotifier
 from airflow_gt.local import LocalAws
 from airflow_gt.notifications.data_quality import (
     CONTEXT_KEY,

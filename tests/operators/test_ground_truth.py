@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from airflow.sdk import DAG, Asset
-from airflow.sdk.exceptions import TaskDeferred
 
 from airflow_gt.assets.ground_truth import labeling_output_asset
+from airflow_gt.compat import TaskDeferred
 from airflow_gt.exceptions import (
     ConfigurationError,
     EmptyLabelingJobError,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import AirflowSkipException
 
+from airflow_gt.compat import AirflowSkipException
 from airflow_gt.exceptions import ConfigurationError, EmptySelectionError, MergeError, NameRuleError
 from airflow_gt.labeling.names import default_job_name
 from airflow_gt.local import LocalAws

@@ -8,9 +8,9 @@ from typing import Any
 
 import orjson
 import pytest
-from airflow.sdk.exceptions import TaskDeferred
 
 from airflow_gt.adapters.names import default_version_name
+from airflow_gt.compat import TaskDeferred
 from airflow_gt.exceptions import (
     AdapterProjectError,
     AdapterTrainingFailedError,

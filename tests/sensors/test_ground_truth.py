@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 from airflow.sdk import PokeReturnValue
-from airflow.sdk.exceptions import AirflowRescheduleException, TaskDeferred
 
+from airflow_gt.compat import AirflowRescheduleException, TaskDeferred
 from airflow_gt.exceptions import (
     ConfigurationError,
     LabelingJobFailedError,

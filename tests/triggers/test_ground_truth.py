@@ -8,8 +8,8 @@ import json
 from typing import Any
 
 import pytest
-from airflow.sdk.serde import deserialize, serialize
 
+from airflow_gt.compat import deserialize, serialize
 from airflow_gt.hooks.ground_truth import GroundTruthHook
 from airflow_gt.labeling.outcome import finished_result
 from airflow_gt.labeling.request import LabelingJobArguments

@@ -8,10 +8,10 @@ import json
 from typing import Any
 
 import pytest
-from airflow.sdk.serde import deserialize, serialize
 
 from airflow_gt.adapters.outcome import finished_result
 from airflow_gt.adapters.request import AdapterVersionArguments
+from airflow_gt.compat import deserialize, serialize
 from airflow_gt.exceptions import AdapterTrainingFailedError
 from airflow_gt.hooks.rekognition import RekognitionHook
 from airflow_gt.local import LocalAws

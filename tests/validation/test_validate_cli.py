@@ -26,7 +26,8 @@ from airflow_gt.validation.results import ValidationResult
 from tests.conftest import BAD_SAMPLES, SAMPLES
 from tests.validation.test_reports import failing_result, passing_result
 
-SCRIPT = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "airflow-gt"
+# The console script installed beside the interpreter running the tests (.venv, or a matrix venv).
+SCRIPT = Path(sys.executable).parent / "airflow-gt"
 CONTRACT_FIELDS = {
     "success", "job_type", "label_attribute", "objects", "labeled", "failed_expectations",
 }
