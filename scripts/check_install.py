@@ -104,7 +104,7 @@ def check_modules_import() -> int:
 def check_dags_parse() -> None:
     from airflow_gt.compat import DagBag
 
-    bag = DagBag(dag_folder=str(ROOT / "dags"), include_examples=False)
+    bag = DagBag(dag_folder=str(ROOT / "dags"))  # examples are off: AIRFLOW__CORE__LOAD_EXAMPLES
     if bag.import_errors:
         fail(f"the example DAGs do not parse: {bag.import_errors}")
     if set(bag.dag_ids) != EXAMPLE_DAGS:

@@ -135,7 +135,7 @@ def matrix_sets() -> dict[str, MatrixSet]:
         ),
         "py313": MatrixSet(
             "py313", "3.13", ROOT / ".venv-py313", PY313_CONSTRAINTS, newest_airflow,
-            "local", PY313_TESTS,
+            "local,plots", PY313_TESTS,
         ),
     }
 
@@ -214,7 +214,7 @@ def regenerate_constraints() -> None:
     wheel = build_wheel()
     for version, target, requirements in (
         ("3.11", NEWEST_CONSTRAINTS, ("-e", f"{ROOT}[dev]")),
-        ("3.13", PY313_CONSTRAINTS, (f"{wheel}[local]", "pytest")),
+        ("3.13", PY313_CONSTRAINTS, (f"{wheel}[local,plots]", "pytest")),
     ):
         venv = ROOT / "build" / f"constraints-{version}"
         shutil.rmtree(venv, ignore_errors=True)
