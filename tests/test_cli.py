@@ -129,6 +129,7 @@ def test_chain_json_summary(tmp_path: Path, capsys: Any) -> None:
         "label_attribute": "species",
         "lines_read": 6,
         "lines_written": 3,
+        "ties_broken": 0,
     }
     assert records(out) == [OUTPUT[2], OUTPUT[4], OUTPUT[5]]
 
@@ -164,6 +165,20 @@ def test_chain_lowest_quantile_and_follow_up_job_type(tmp_path: Path, capsys: An
     assert code == 0
     # Four labeled lines in one group: the lowest half is 0.35 and 0.41.
     assert records(out) == [OUTPUT[2], OUTPUT[5]]
+
+
+def test_chain_lowest_quantile_keeps_its_share_of_ties_and_says_so(
+    tmp_path: Path, capsys: Any
+) -> None:
+    lines = [species(n, confidence=0.56 if n <= 5 else 0.81) for n in range(1, 21)]
+    source = write(tmp_path / "output.manifest", lines)
+    out = tmp_path / "input.manifest"
+    code = main(["chain", str(source), "--out", str(out), "--new-label-attribute", "verify",
+                 "--lowest-quantile", "0.3", "--format", "json"])
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert (summary["lines_written"], summary["ties_broken"]) == (6, 14)
+    assert [r["source-ref"] for r in records(out)][:5] == [image(n) for n in range(1, 6)]
 
 
 def test_chain_taken_label_attribute_exits_1(tmp_path: Path, capsys: Any) -> None:

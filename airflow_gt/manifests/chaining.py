@@ -7,9 +7,12 @@ one label attribute (detected when the lines carry exactly one):
 - ``status``: all lines, or only the labeled, unlabeled or failed (``failure-reason``) ones;
 - ``class_names``: lines whose label assigns any of these classes;
 - ``confidence_below``: lines whose lowest label confidence is below a threshold;
-- ``lowest_quantile``: lines in the lowest fraction of confidence *within their group*, a group
-  being one job (metadata ``job-name``) and one kind of labeler (``human-annotated``), because
-  Ground Truth's confidences are not comparable across jobs or between humans and machines;
+- ``lowest_quantile``: the least certain fraction of the lines *of each group*, a group being one
+  job (metadata ``job-name``) and one kind of labeler (``human-annotated``), because Ground
+  Truth's confidences are not comparable across jobs or between humans and machines. Exactly
+  ``ceil(q * n)`` of a group's ``n`` lines are kept (at least one): Ground Truth's confidences
+  take few distinct values, so the lines tied at the cut-off are ordered by a hash of their
+  source seeded with ``seed``, the same on every run, and how many were left out is counted;
 - ``sample_size``: then a random sample of that many lines, fixed by ``seed``.
 
 The source is streamed: once when no quantile or sample is asked for, otherwise twice (the first
@@ -18,6 +21,7 @@ pass keeps only line numbers and confidences).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 from array import array
@@ -33,6 +37,7 @@ from airflow_gt.manifests.attributes import (
     LabelAttribute,
     find_label_attribute,
     label_attributes,
+    source_of,
     validate_label_attribute_name,
 )
 from airflow_gt.manifests.job_types import BuiltInTask, JobType
@@ -87,12 +92,17 @@ class Selection:
 
 @dataclass(frozen=True)
 class ChainResult:
-    """What a chaining step read and wrote."""
+    """What a chaining step read and wrote.
+
+    :param ties_broken: lines left out of a ``lowest_quantile`` selection although their
+        confidence equals that of the last line kept in their group (ordered by seeded hash).
+    """
 
     destination: str
     label_attribute: str | None
     lines_read: int
     lines_written: int
+    ties_broken: int = 0
 
 
 def line_confidence(label: Label) -> float | None:
@@ -102,6 +112,35 @@ def line_confidence(label: Label) -> float | None:
 
 def _group(label: Label) -> tuple[str | None, bool | None]:
     return label.metadata.job_name, label.metadata.human_annotated
+
+
+def tie_key(record: Record, line: int, seed: int) -> int:
+    """Where a line stands among lines of equal confidence: a hash of its source (of its line
+    number if it has none) seeded with ``seed``, so the order is the same on every run."""
+    identity = source_of(record)
+    text = f"{seed}\0{identity if identity is not None else f'line {line}'}"
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
+def _lowest_in_each_group(
+    quantile: float, confidences: array[float], tie_keys: array[int], group_of: array[int]
+) -> tuple[list[int], int]:
+    """Positions of the ``ceil(quantile * n)`` least confident lines of each group (at least
+    one), in order, and how many lines tied with a group's last kept line were left out."""
+    members: dict[int, list[int]] = defaultdict(list)
+    for position, group in enumerate(group_of):
+        members[group].append(position)
+    kept: list[int] = []
+    ties_broken = 0
+    for positions in members.values():
+        positions.sort(key=lambda p: (confidences[p], tie_keys[p]))
+        # round first: 0.07 * 100 is 7.000000000000001 in floating point, not 7
+        count = max(1, math.ceil(round(quantile * len(positions), 9)))
+        cut_off = confidences[positions[count - 1]]
+        kept.extend(positions[:count])
+        ties_broken += sum(1 for p in positions[count:] if confidences[p] == cut_off)
+    kept.sort()
+    return kept, ties_broken
 
 
 class _Chooser:
@@ -165,14 +204,15 @@ class _Chooser:
 
 def _chosen_lines(
     source: Source, selection: Selection, attribute: str | None, s3_client: Any
-) -> tuple[set[int], str | None]:
-    """First pass: the line numbers that pass a selection with a quantile or a sample."""
+) -> tuple[set[int], str | None, int]:
+    """First pass: the line numbers that pass a selection with a quantile or a sample, the
+    attribute selected on, and the ties the quantile broke."""
     chooser = _Chooser(source_name(source), selection, attribute)
     numbers = array("q")
     confidences = array("d")
+    tie_keys = array("Q")
     group_ids: dict[tuple[str | None, bool | None], int] = {}
     group_of = array("l")  # per candidate, the index of its (job, labeler) group
-    groups: dict[int, array[float]] = defaultdict(lambda: array("d"))
     for line, record in read_manifest(source, s3_client=s3_client):
         passed, label = chooser.label(record, line)
         if not passed:
@@ -181,25 +221,20 @@ def _chosen_lines(
             confidence = None if label is None else line_confidence(label)
             if confidence is None or label is None:
                 continue
-            group = group_ids.setdefault(_group(label), len(group_ids))
-            groups[group].append(confidence)
-            group_of.append(group)
+            group_of.append(group_ids.setdefault(_group(label), len(group_ids)))
             confidences.append(confidence)
+            tie_keys.append(tie_key(record, line, selection.seed))
         numbers.append(line)
     candidates: list[int] = list(numbers)
+    ties_broken = 0
     if selection.lowest_quantile is not None:
-        limits = {}
-        for key, values in groups.items():
-            ordered = sorted(values)
-            # round first: 0.07 * 100 is 7.000000000000001 in floating point, not 7
-            count = math.ceil(round(selection.lowest_quantile * len(ordered), 9))
-            limits[key] = ordered[max(1, count) - 1]
-        candidates = [
-            n for n, c, g in zip(numbers, confidences, group_of, strict=True) if c <= limits[g]
-        ]
+        kept, ties_broken = _lowest_in_each_group(
+            selection.lowest_quantile, confidences, tie_keys, group_of
+        )
+        candidates = [numbers[position] for position in kept]
     if selection.sample_size is not None and selection.sample_size < len(candidates):
         candidates = random.Random(selection.seed).sample(candidates, selection.sample_size)
-    return set(candidates), chooser.attribute
+    return set(candidates), chooser.attribute, ties_broken
 
 
 def _check_new_attribute(record: Mapping[str, Any], name: str, source: str, line: int) -> None:
@@ -215,6 +250,7 @@ class _Progress:
 
     lines_read: int = 0
     label_attribute: str | None = None
+    ties_broken: int = 0
 
 
 def _select(
@@ -228,7 +264,7 @@ def _select(
     chosen: set[int] | None = None
     chooser = _Chooser(source_name(source), selection, label_attribute)
     if selection.lowest_quantile is not None or selection.sample_size is not None:
-        chosen, progress.label_attribute = _chosen_lines(
+        chosen, progress.label_attribute, progress.ties_broken = _chosen_lines(
             source, selection, label_attribute, s3_client
         )
     for line, record in read_manifest(source, s3_client=s3_client):
@@ -279,5 +315,6 @@ def chain_manifest(
             _check_new_attribute(record, new_label_attribute, name, line)
             writer.write(record)
     return ChainResult(
-        writer.destination, progress.label_attribute, progress.lines_read, writer.lines_written
+        writer.destination, progress.label_attribute, progress.lines_read, writer.lines_written,
+        progress.ties_broken,
     )

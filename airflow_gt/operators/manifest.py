@@ -205,7 +205,7 @@ class ManifestChainOperator(AwsParamsMixin, BaseOperator):
     lines of an output manifest that a selection keeps; every kept line passes through whole.
 
     Returns ``{"manifest_uri", "source", "label_attribute", "new_label_attribute",
-    "lines_read", "lines_written"}``, each key also pushed as its own XCom
+    "lines_read", "lines_written", "ties_broken"}``, each key also pushed as its own XCom
     (``multiple_outputs``), so the next job takes ``input_manifest_uri=chain.output[
     "manifest_uri"]``. A selection that keeps no line skips the task, and so the follow-up job
     (``on_empty="skip"``), fails it (``"fail"``), or returns the empty manifest (``"continue"``).
@@ -223,10 +223,11 @@ class ManifestChainOperator(AwsParamsMixin, BaseOperator):
         ones. (templated)
     :param class_names: keep lines whose label has any of these classes. (templated)
     :param confidence_below: keep lines whose lowest label confidence is below this. (templated)
-    :param lowest_quantile: keep the lines in this lowest fraction of confidence, per job and
-        kind of labeler. (templated)
+    :param lowest_quantile: keep exactly this fraction (rounded up) of the least confident
+        lines, per job and kind of labeler; ties at the cut-off are ordered by a hash of the
+        line's source seeded with ``seed``. (templated)
     :param sample_size: then keep a random sample of this many lines. (templated)
-    :param seed: the seed of that sample. (templated)
+    :param seed: the seed of that sample and of the quantile's tie order. (templated)
     :param on_empty: ``"skip"``, ``"fail"`` or ``"continue"`` when no line is kept.
     """
 
@@ -294,8 +295,9 @@ class ManifestChainOperator(AwsParamsMixin, BaseOperator):
             s3_client=self.hook.s3_client,
         )
         self.log.info(
-            "Kept %s of %s lines of %s (selected on %s) in %s", result.lines_written,
-            result.lines_read, source, result.label_attribute, result.destination,
+            "Kept %s of %s lines of %s (selected on %s; %s tied lines left out) in %s",
+            result.lines_written, result.lines_read, source, result.label_attribute,
+            result.ties_broken, result.destination,
         )
         if result.lines_written == 0 and self.on_empty != "continue":
             error = EmptySelectionError(source, result.destination, result.lines_read)
@@ -309,6 +311,7 @@ class ManifestChainOperator(AwsParamsMixin, BaseOperator):
             "new_label_attribute": self.new_label_attribute,
             "lines_read": result.lines_read,
             "lines_written": result.lines_written,
+            "ties_broken": result.ties_broken,
         }
 
 

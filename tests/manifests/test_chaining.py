@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import random
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -407,6 +409,60 @@ def test_lowest_quantile_count_is_not_thrown_off_by_float_rounding(tmp_path: Pat
     source = write(tmp_path / "output.manifest", records)
     chosen = [n for n, _ in select_lines(source, Selection(lowest_quantile=0.07))]
     assert chosen == [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_lowest_quantile_keeps_exactly_its_share_when_confidences_tie(tmp_path: Path) -> None:
+    # Ground Truth's confidences take few values: 5 lines at 0.56, 15 at 0.81. The least
+    # certain 30% is ceil(0.3 * 20) = 6 lines: the five at 0.56 and one of the fifteen ties.
+    records = [labeled(i, confidence=0.56 if i % 4 == 0 else 0.81) for i in range(1, 21)]
+    source = write(tmp_path / "output.manifest", records)
+    out = tmp_path / "input.manifest"
+    result = chain_manifest(source, out, new_label_attribute="verify",
+                            selection=Selection(lowest_quantile=0.3))
+    kept = [record["source-ref"] for _, record in read_manifest(out)]
+    assert (result.lines_written, result.ties_broken) == (6, 14)
+    assert {image(n) for n in (4, 8, 12, 16, 20)} < set(kept)
+    again = tmp_path / "again.manifest"
+    chain_manifest(source, again, new_label_attribute="verify",
+                   selection=Selection(lowest_quantile=0.3))
+    assert again.read_bytes() == out.read_bytes()
+    picks = {tuple(n for n, _ in select_lines(source, Selection(lowest_quantile=0.3, seed=seed)))
+             for seed in range(20)}
+    assert len(picks) > 1, "the seed decides which tied line is kept"
+
+
+def test_lowest_quantile_count_and_order_hold_for_random_groups(tmp_path: Path) -> None:
+    """For many random manifests: each group keeps max(1, ceil(q * n)) lines, none of them more
+    confident than a line it leaves out, and the reported ties are the left-out lines at the
+    group's cut-off confidence."""
+    generator = random.Random(7)
+    for trial in range(60):
+        quantile = generator.choice([0.05, 0.1, 0.25, 0.3, 0.5, 0.99, 1.0])
+        records = [
+            labeled(n, confidence=generator.choice([0.25, 0.5, 0.56, 0.81, 0.95]),
+                    human=generator.choice(["yes", "no"]),
+                    job=generator.choice([JOB, "count-animals"]))
+            for n in range(1, generator.randint(1, 40))
+        ]
+        source = write(tmp_path / f"output-{trial}.manifest", records)
+        out = tmp_path / f"input-{trial}.manifest"
+        result = chain_manifest(source, out, new_label_attribute="verify",
+                                selection=Selection(lowest_quantile=quantile, seed=trial))
+        kept = {record["source-ref"] for _, record in read_manifest(out)}
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for record in records:
+            metadata = record["species-metadata"]
+            groups.setdefault((metadata["job-name"], metadata["human-annotated"]), []).append(
+                record)
+        ties = 0
+        for members in groups.values():
+            chosen = [r for r in members if r["source-ref"] in kept]
+            others = [r for r in members if r["source-ref"] not in kept]
+            assert len(chosen) == max(1, math.ceil(round(quantile * len(members), 9)))
+            cut_off = max(r["species-metadata"]["confidence"] for r in chosen)
+            assert all(r["species-metadata"]["confidence"] >= cut_off for r in others)
+            ties += sum(r["species-metadata"]["confidence"] == cut_off for r in others)
+        assert result.ties_broken == ties, trial
 
 
 # --- sample ---------------------------------------------------------------------------------
