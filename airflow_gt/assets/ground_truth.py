@@ -21,6 +21,8 @@ A downstream DAG schedules on the same Asset and reads the URI from its triggeri
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from airflow.sdk import Asset
 
 GROUP = "ground-truth"
@@ -29,9 +31,15 @@ GROUP = "ground-truth"
 def labeling_output_asset(output_path: str, label_attribute_name: str) -> Asset:
     """The Asset of the output manifests labeled under ``label_attribute_name`` in ``output_path``.
 
-    Its URI is the output folder (``s3://bucket/labels``), its name adds the label attribute
-    (``s3://bucket/labels#bounding-box``), so jobs labeling other attributes into the same
-    folder are other Assets.
+    Airflow keeps one active Asset per URI, so the label attribute is part of both the URI
+    (``s3://bucket/labels?label-attribute=bounding-box``: Airflow drops a URI's fragment but
+    keeps its query) and the name (``s3://bucket/labels#bounding-box``). Jobs labeling other
+    attributes into the same folder are other Assets, each triggering only the DAGs scheduled
+    on it; lineage still sees the folder (``s3://bucket``, ``labels``).
     """
     folder = output_path.rstrip("/")
-    return Asset(name=f"{folder}#{label_attribute_name}", uri=folder, group=GROUP)
+    return Asset(
+        name=f"{folder}#{label_attribute_name}",
+        uri=f"{folder}?{urlencode({'label-attribute': label_attribute_name})}",
+        group=GROUP,
+    )

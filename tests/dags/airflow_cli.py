@@ -18,13 +18,16 @@ DAGS = Path(__file__).parent.parent.parent / "dags"
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
 
 
-def migrated_airflow(home: Path, endpoint_url: str, **extra: str) -> dict[str, str]:
+def migrated_airflow(
+    home: Path, endpoint_url: str, dags_folder: Path = DAGS, **extra: str
+) -> dict[str, str]:
     """The environment of a migrated Airflow at ``home``, its DAGs serialized, reaching the
-    stand-in at ``endpoint_url``; ``extra`` adds variables (a DAG's poll interval)."""
+    stand-in at ``endpoint_url``, with ``dags_folder`` (the repository's ``dags/`` unless
+    given); ``extra`` adds variables (a DAG's poll interval)."""
     env = {
         **os.environ,
         "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW_CONN_AWS_DEFAULT": connection_json(endpoint_url),
         "AWS_ACCESS_KEY_ID": "testing",

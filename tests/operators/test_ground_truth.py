@@ -331,7 +331,12 @@ def test_the_output_asset_is_derived_given_or_left_out() -> None:
     templated = {**arguments, "output_path": "s3://b/{{ ds }}/labels"}
     assert GroundTruthCreateLabelingJobOperator(task_id="c", **templated).outlets == []
     asset = labeling_output_asset("s3://b/labels/", "bounding-box")
-    assert (asset.uri, asset.name) == ("s3://b/labels", "s3://b/labels#bounding-box")
+    assert (asset.uri, asset.name) == (
+        "s3://b/labels?label-attribute=bounding-box", "s3://b/labels#bounding-box"
+    )
+    # Airflow keeps one active Asset per URI: two attributes in one folder need two URIs.
+    other = labeling_output_asset("s3://b/labels", "verify-bounding-box")
+    assert other.uri != asset.uri and other.name != asset.name
 
 
 def test_aws_parameters_come_from_default_args_too() -> None:
