@@ -265,7 +265,7 @@ def _add_local_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="makes every simulation repeatable")
     parser.add_argument(
         "--fault", action="append", default=[], metavar="OPERATION:throttle=R,error=R,latency=S",
-        help="inject faults into an operation (repeatable; '*' for all)",
+        help="inject faults into an operation, S3's and SNS's too (repeatable; '*' for all)",
     )
     parser.add_argument(
         "--fail", action="append", default=[], metavar="NAME[=REASON]",

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 
 from airflow_gt.exceptions import ManifestNotFoundError
-from airflow_gt.hooks.retries import DEFAULT_RETRY_BUDGET, RetryBudget
+from airflow_gt.hooks.retries import DEFAULT_RETRY_BUDGET, RetryBudget, s3_config
 from airflow_gt.manifests.storage import read_bytes
 
 
@@ -52,10 +52,11 @@ class RetryingAwsHook(AwsBaseHook):
 
     @cached_property
     def s3_client(self) -> Any:
-        """A boto3 S3 client of the same connection, region, SSL setting and botocore config."""
+        """A boto3 S3 client of the same connection, region, SSL setting and botocore config
+        (the hook's, else the connection's), retried as :func:`s3_config` says."""
         s3 = AwsBaseHook(
             aws_conn_id=self.aws_conn_id, region_name=self._region_name, verify=self._verify,
-            config=self._config, client_type="s3",
+            config=s3_config(self.config), client_type="s3",
         )
         return s3.conn
 

@@ -150,3 +150,25 @@ class RetryBudget:
             "before_sleep": before_sleep,
             "retry_error_callback": give_up,
         }
+
+
+S3_RETRIES = {"mode": "standard", "total_max_attempts": 10}
+"""How the hooks' S3 calls are retried unless configured otherwise: S3 answers ``SlowDown``
+(503) under load, and botocore's legacy default of 5 attempts lets about one call in 400 fail
+when 30% are refused. Tasks wait for hours anyway; the command line keeps botocore's defaults, so
+that a wrong endpoint fails in seconds."""
+
+
+def s3_config(config: Any = None) -> Any:
+    """``config`` (a botocore ``Config``, or None) with :data:`S3_RETRIES` where it sets no
+    retries of its own; the ``AWS_RETRY_MODE`` and ``AWS_MAX_ATTEMPTS`` variables also win."""
+    import os
+
+    from botocore.config import Config
+
+    if (config is not None and config.retries) or (
+        "AWS_RETRY_MODE" in os.environ or "AWS_MAX_ATTEMPTS" in os.environ
+    ):
+        return config
+    retries = Config(retries=S3_RETRIES)
+    return retries if config is None else config.merge(retries)

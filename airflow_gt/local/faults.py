@@ -1,9 +1,11 @@
 """Fault injection: throttling, server errors and slow answers per operation, and forced failures.
 
 For reliability tests of client code (retries, backoff, time budgets). Faults apply to the
-stand-in's own SageMaker and Rekognition operations; an operation is named as AWS names it
-(``DescribeLabelingJob``), and ``*`` sets a default for all of them. Draws come from a random
-generator seeded like the rest of the stand-in, so a run with the same seed fails the same calls.
+stand-in's own SageMaker and Rekognition operations and to moto's S3 and SNS
+(:mod:`airflow_gt.local.moto_faults`); an operation is named as AWS names it
+(``DescribeLabelingJob``, ``GetObject``, ``Publish``), and ``*`` sets a default for all of them.
+Draws come from a random generator seeded like the rest of the stand-in, so a run with the same
+seed fails the same calls.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from airflow_gt.local.clock import Clock, ManualClock, WallClock
 from airflow_gt.local.errors import AwsError
 from airflow_gt.local.faults import FaultInjector
 from airflow_gt.local.labeling_jobs import LabelingJobService
+from airflow_gt.local.moto_faults import moto_fault_target
 from airflow_gt.local.rekognition import RekognitionService
 from airflow_gt.local.service import LocalContext, Request, Service
 from airflow_gt.local.shapes import validate_request
@@ -72,9 +73,12 @@ class LocalAwsApplication:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         prefix, _, operation = environ.get("HTTP_X_AMZ_TARGET", "").partition(".")
         service = self.services.get(prefix)
-        if service is None or operation not in service.handlers():
-            return self.moto(environ, start_response)  # type: ignore[no-any-return]
         request_id = str(uuid.uuid4())
+        if service is None or operation not in service.handlers():
+            refused = self._moto_fault(environ, request_id, start_response)
+            if refused is not None:
+                return refused
+            return self.moto(environ, start_response)  # type: ignore[no-any-return]
         try:
             body = self._answer(service, operation, environ)
         except AwsError as error:
@@ -88,6 +92,21 @@ class LocalAwsApplication:
             [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", request_id)],
         )
         return [body]
+
+    def _moto_fault(
+        self, environ: dict[str, Any], request_id: str, start_response: StartResponse
+    ) -> list[bytes] | None:
+        """The faulted answer to an S3 or SNS call that the injector fails, else None."""
+        target = moto_fault_target(environ, request_id)
+        if target is None:
+            return None
+        fault = self.context.faults.draw(*target)
+        if fault.latency:
+            time.sleep(fault.latency)
+        if fault.error is None:
+            return None
+        start_response(f"{fault.error.status} Error", fault.error.headers())
+        return [fault.error.body()]
 
     def _answer(self, service: Service, operation: str, environ: dict[str, Any]) -> bytes:
         length = int(environ.get("CONTENT_LENGTH") or 0)

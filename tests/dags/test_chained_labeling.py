@@ -171,32 +171,35 @@ def test_the_dag_labels_verifies_adjusts_and_merges(
 def record_faults(
     faults: FaultInjector, monkeypatch: pytest.MonkeyPatch
 ) -> list[tuple[str, bool]]:
-    """From now on, each SageMaker call the stand-in answers, and whether it was throttled."""
+    """From now on, each call the stand-in answers (SageMaker, S3, SNS), and whether it was
+    faulted (throttled or failed)."""
     calls: list[tuple[str, bool]] = []
     draw = faults.draw
 
     def recorded(operation: str, throttling: AwsError, server_error: AwsError) -> Fault:
         fault = draw(operation, throttling, server_error)
-        calls.append((operation, fault.error is throttling))
+        calls.append((operation, fault.error is not None))
         return fault
 
     monkeypatch.setattr(faults, "draw", recorded)
     return calls
 
 
-def test_with_30_percent_of_calls_throttled_it_succeeds_with_one_job_per_task(
+def test_with_30_percent_of_calls_faulted_it_succeeds_with_one_job_per_task(
     stand_in: StandIn, airflow_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = set(labeling_job_names(stand_in.sagemaker))
     merged_before = set(stand_in.keys("chained/merged/"))
     calls = record_faults(stand_in.aws.faults, monkeypatch)
-    stand_in.aws.faults.set("*", throttle_rate=0.3)
+    stand_in.aws.faults.set("*", throttle_rate=0.2, error_rate=0.1)
     try:
         run_dag(airflow_env)
     finally:
         stand_in.aws.faults.clear()
-    throttled = [operation for operation, throttle in calls if throttle]
-    assert len(calls) >= 10 and throttled, calls  # the faults did happen
+    faulted = {operation for operation, fault in calls if fault}
+    assert len(calls) >= 10 and faulted, calls  # the faults did happen
+    # on S3 too: the manifests, reports and chained inputs were read and written through them
+    assert faulted & {"GetObject", "PutObject", "HeadObject", "ListObjectsV2"}, faulted
     jobs = jobs_of_run(stand_in, before)
     assert sorted(jobs) == ["adjust-boxes", "label-boxes", "verify-boxes"]
     assert {job["LabelingJobStatus"] for job in jobs.values()} == {"Completed"}

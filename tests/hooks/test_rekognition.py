@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError, WaiterError
 
 from airflow_gt.adapters.request import AdapterVersionArguments
@@ -131,3 +132,13 @@ def test_s3_files_are_read_on_the_same_connection(aws: LocalAws, data: AdapterDa
     )["Body"].read()
     assert raw.count(b"\n") == data.training_images
     assert hook.read_json_object(f"s3://{data.bucket}/missing.json") is None
+
+
+def test_s3_calls_are_retried_in_standard_mode_unless_configured(aws: LocalAws) -> None:
+    retries = RekognitionHook().s3_client.meta.config.retries
+    assert (retries["mode"], retries["total_max_attempts"]) == ("standard", 10)
+    own = Config(retries={"mode": "adaptive", "total_max_attempts": 3}, read_timeout=7)
+    configured = RekognitionHook(config=own).s3_client.meta.config
+    assert (configured.retries["mode"], configured.read_timeout) == ("adaptive", 7)
+    timeouts = RekognitionHook(config=Config(read_timeout=9)).s3_client.meta.config
+    assert (timeouts.retries["mode"], timeouts.read_timeout) == ("standard", 9)
