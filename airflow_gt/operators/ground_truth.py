@@ -93,6 +93,12 @@ class GroundTruthCreateLabelingJobOperator(AwsParamsMixin, BaseOperator):
     :param max_attempts: how many checks before the task gives up waiting (the job goes on);
         by default the ``LabelingJobCompleted`` waiter's.
     :param allow_empty_output: accept a completed job that labeled nothing.
+    :param stop_on_kill: stop the labeling job when the task is killed. Off by default: a worker
+        that shuts down or restarts (a deploy, a Celery warm or cold shutdown) kills the tasks it
+        runs, and their retries then attach to the job, still labeling, by its name; with it on,
+        the job is stopped, its paid work ends, and a retry fails on the Stopped job. Airflow
+        cannot tell a shutdown from a user marking the task failed: stop a job by hand with
+        ``aws sagemaker stop-labeling-job`` or in the console.
     :param output_asset: the Asset the output manifest is published as; True derives it from
         ``output_path`` and ``label_attribute_name`` when they are not templates, False publishes
         none. Only a task that waits for the job publishes one.
@@ -145,6 +151,7 @@ class GroundTruthCreateLabelingJobOperator(AwsParamsMixin, BaseOperator):
         max_attempts: int | None = None,
         allow_empty_output: bool = False,
         output_asset: Asset | bool = True,
+        stop_on_kill: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -179,6 +186,7 @@ class GroundTruthCreateLabelingJobOperator(AwsParamsMixin, BaseOperator):
         self.poll_interval = poll_interval
         self.max_attempts = max_attempts
         self.allow_empty_output = allow_empty_output
+        self.stop_on_kill = stop_on_kill
         self._check_form()
         self.output_asset = self._output_asset(output_asset)
         if self.output_asset is not None:
@@ -234,7 +242,8 @@ class GroundTruthCreateLabelingJobOperator(AwsParamsMixin, BaseOperator):
         if self.deferrable:
             self.defer(
                 trigger=GroundTruthLabelingJobTrigger(
-                    job_name=job_name, stop_on_kill=True, poll_interval=self.poll_interval,
+                    job_name=job_name, stop_on_kill=self.stop_on_kill,
+                    poll_interval=self.poll_interval,
                     **self._attempts(), **self.trigger_aws_params(),
                 ),
                 method_name="execute_complete",
@@ -257,9 +266,14 @@ class GroundTruthCreateLabelingJobOperator(AwsParamsMixin, BaseOperator):
         return self._finish(context, event["job"])
 
     def on_kill(self) -> None:
-        """Stop the labeling job this task created or attached to, if it is still running."""
+        """With ``stop_on_kill``, stop the labeling job this task created or attached to, if it
+        is still running; without, leave it to the task's retry."""
         name = self.labeling_job_name
         if name is None:
+            return
+        if not self.stop_on_kill:
+            self.log.info("Task killed: labeling job %s goes on; a retry attaches to it "
+                          "(stop_on_kill=False)", name)
             return
         description = self.hook.find_labeling_job(name)
         if description is None or has_ended(description):

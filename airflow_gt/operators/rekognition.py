@@ -162,6 +162,9 @@ class RekognitionCreateAdapterOperator(AwsParamsMixin[RekognitionHook], BaseOper
     :param poll_interval: seconds between two checks of the version.
     :param max_attempts: how many checks before the task gives up waiting (training goes on);
         by default the ``AdapterTrainingCompleted`` waiter's.
+    :param stop_on_kill: ask Rekognition to stop training when the task is killed (it refuses
+        for adapters). Off by default, as for labeling jobs: a worker shutdown kills the task and
+        its retry attaches to the version still training.
     """
 
     aws_hook_class = RekognitionHook
@@ -190,6 +193,7 @@ class RekognitionCreateAdapterOperator(AwsParamsMixin[RekognitionHook], BaseOper
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poll_interval: float = 60.0,
         max_attempts: int | None = None,
+        stop_on_kill: bool = False,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("multiple_outputs", True)
@@ -209,6 +213,7 @@ class RekognitionCreateAdapterOperator(AwsParamsMixin[RekognitionHook], BaseOper
         self.deferrable = deferrable
         self.poll_interval = poll_interval
         self.max_attempts = max_attempts
+        self.stop_on_kill = stop_on_kill
         self.project_arn: str | None = None
         self.adapter_version_name: str | None = None
         """The project and version this task created or attached to, once known (``on_kill``)."""
@@ -231,7 +236,8 @@ class RekognitionCreateAdapterOperator(AwsParamsMixin[RekognitionHook], BaseOper
         if self.deferrable:
             self.defer(
                 trigger=RekognitionAdapterTrainingTrigger(
-                    project_arn=project_arn, version_name=version_name, stop_on_kill=True,
+                    project_arn=project_arn, version_name=version_name,
+                    stop_on_kill=self.stop_on_kill,
                     poll_interval=self.poll_interval, **self._attempts(),
                     **self.trigger_aws_params(),
                 ),
@@ -257,7 +263,8 @@ class RekognitionCreateAdapterOperator(AwsParamsMixin[RekognitionHook], BaseOper
         return self._finish(str(event["project_arn"]), event["version"])
 
     def on_kill(self) -> None:
-        """Ask Rekognition to stop the version this task created or attached to, if training.
+        """With ``stop_on_kill``, ask Rekognition to stop the version this task created or
+        attached to, if training; without, leave it to the task's retry.
 
         Rekognition stops Custom Labels models only: for an adapter it refuses, training goes
         on to its end, and the task says so in its log.
@@ -265,6 +272,10 @@ class RekognitionCreateAdapterOperator(AwsParamsMixin[RekognitionHook], BaseOper
         if self.project_arn is None or self.adapter_version_name is None:
             return
         name = self.adapter_version_name
+        if not self.stop_on_kill:
+            self.log.info("Task killed: adapter version %s goes on training; a retry attaches "
+                          "to it (stop_on_kill=False)", name)
+            return
         description = self.hook.find_project_version(self.project_arn, name)
         if description is None or has_ended(description):
             self.log.info("Task killed: adapter version %s is not training, nothing to stop", name)

@@ -173,7 +173,7 @@ def test_deferred_the_trigger_carries_the_aws_parameters_and_the_task_resumes(
     assert deferred.value.method_name == "execute_complete"
     kwargs = trigger.serialize()[1]
     assert (kwargs["job_name"], kwargs["stop_on_kill"], kwargs["region_name"]) == (
-        JOB_NAME, True, "us-east-1"
+        JOB_NAME, False, "us-east-1"
     )
     assert (kwargs["verify"], kwargs["botocore_config"]) == (
         False, {"retries": {"mode": "standard"}}
@@ -234,8 +234,31 @@ def test_a_retry_of_a_failed_job_fails_again_instead_of_creating_another(
     assert labeling_job_names(aws_sagemaker) == [JOB_NAME]
 
 
-def test_killing_the_task_stops_the_job(aws: LocalAws, inputs: Inputs) -> None:
+def test_killing_the_task_leaves_the_job_to_its_retry(
+    aws: LocalAws, inputs: Inputs, aws_sagemaker: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A worker shutdown kills the waiting task (on_kill), and Airflow retries it elsewhere.
     task = operator(inputs)
+    results: list[dict[str, Any]] = []
+    with RunningClock(aws, step=0.05):
+        worker = threading.Thread(target=lambda: results.append(task.execute(task_context())))
+        worker.start()
+        wait_until(lambda: task.labeling_job_name is not None
+                   and task.hook.find_labeling_job(JOB_NAME) is not None)
+        capsys.readouterr()
+        task.on_kill()
+        killed = capsys.readouterr().out
+        status = aws_sagemaker.describe_labeling_job(LabelingJobName=JOB_NAME)["LabelingJobStatus"]
+        retry = operator(inputs).execute(task_context(TaskInstanceStub(try_number=2)))
+        worker.join(timeout=30)
+    assert "goes on; a retry attaches to it" in killed
+    assert status in ("Initializing", "InProgress")
+    assert (retry["job_name"], retry["status"]) == (JOB_NAME, "Completed")
+    assert labeling_job_names(aws_sagemaker) == [JOB_NAME]
+
+
+def test_with_stop_on_kill_killing_the_task_stops_the_job(aws: LocalAws, inputs: Inputs) -> None:
+    task = operator(inputs, stop_on_kill=True)
     outcome: list[BaseException] = []
 
     def run() -> None:

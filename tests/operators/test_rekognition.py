@@ -247,7 +247,7 @@ def test_deferred_the_trigger_carries_the_aws_parameters_and_the_task_resumes(
     assert deferred.value.method_name == "execute_complete"
     kwargs = trigger.serialize()[1]
     assert (kwargs["version_name"], kwargs["stop_on_kill"], kwargs["region_name"]) == (
-        VERSION, True, "us-east-1"
+        VERSION, False, "us-east-1"
     )
     assert (kwargs["verify"], kwargs["botocore_config"], kwargs["max_attempts"]) == (
         False, {"retries": {"mode": "standard"}}, 5000
@@ -288,7 +288,7 @@ def test_failed_training_fails_the_task_with_its_message_and_a_retry_fails_again
 def test_killing_the_task_asks_rekognition_which_cannot_stop_an_adapter(
     aws: LocalAws, data: AdapterData, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    task = operator(data, max_attempts=100_000)
+    task = operator(data, max_attempts=100_000, stop_on_kill=True)
     outcome: list[BaseException] = []
     result: list[dict[str, Any]] = []
 
@@ -316,13 +316,16 @@ def test_killing_the_task_asks_rekognition_which_cannot_stop_an_adapter(
 def test_killing_a_task_before_or_after_training_stops_nothing(
     aws: LocalAws, data: AdapterData, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    task = operator(data)
+    task = operator(data, stop_on_kill=True)
     task.on_kill()  # killed before it named a version
     with RunningClock(aws):
         task.execute(context())
     capsys.readouterr()
     task.on_kill()
     assert "is not training, nothing to stop" in capsys.readouterr().out
+    task.stop_on_kill = False
+    task.on_kill()
+    assert "goes on training; a retry attaches" in capsys.readouterr().out
 
 
 def test_an_existing_project_is_used_and_a_missing_one_can_be_required(
