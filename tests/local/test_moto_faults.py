@@ -59,7 +59,10 @@ def test_every_operation_name_covers_s3_and_sns_too(faulty: LocalAws) -> None:
     faulty.faults.set("*", error_rate=0.0)
     faulty.faults.set("Publish", throttle_rate=1.0)
     assert failure(sns.publish, TopicArn=topic, Message="hi")[0] == "Throttling"
-    assert sns.list_topics()["Topics"] == [{"TopicArn": topic}]  # the body reached moto whole
+    faulty.faults.clear()
+    # the faulted calls' bodies reached moto whole: it still answers them
+    assert {"TopicArn": topic} in sns.list_topics()["Topics"]
+    assert sns.publish(TopicArn=topic, Message="hi")["MessageId"]
 
 
 @pytest.mark.parametrize(
