@@ -18,6 +18,7 @@ Anything else (a validation error, a missing job, a job name in use) is raised a
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -162,8 +163,6 @@ that a wrong endpoint fails in seconds."""
 def s3_config(config: Any = None) -> Any:
     """``config`` (a botocore ``Config``, or None) with :data:`S3_RETRIES` where it sets no
     retries of its own; the ``AWS_RETRY_MODE`` and ``AWS_MAX_ATTEMPTS`` variables also win."""
-    import os
-
     from botocore.config import Config
 
     if (config is not None and config.retries) or (
