@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 NEWEST := constraints/newest-python-3.11.txt
 
-.PHONY: test lint unit matrix test-lowest test-py313 constraints tools demo benchmark clean
+.PHONY: test lint unit matrix test-lowest test-py313 cluster-test constraints tools demo benchmark clean
 
 # The dev environment: the package editable with its dev, local and plots extras, at the versions
 # of the committed constraints file, so pip never backtracks and every run gets the same set.
@@ -37,6 +37,12 @@ test-lowest: $(INSTALLED)
 # one example DAG.
 test-py313: $(INSTALLED)
 	$(BIN)/python scripts/matrix.py py313
+
+# docker-compose.yml's cluster as processes on this machine (CeleryExecutor, the machine's
+# PostgreSQL and Redis), both example DAGs run on it while the triggerer, the worker and the
+# scheduler are SIGKILLed and restarted; logs and the timeline in build/cluster-test/.
+cluster-test: $(INSTALLED)
+	$(BIN)/python scripts/cluster_test.py
 
 # Resolve the newest sets afresh (after raising a version in pyproject.toml) and rewrite their
 # constraints files; commit them with the change.

@@ -15,7 +15,10 @@
 6. Its evaluation is gated: F1 at least ``min_f1``, and better than the base model. A failing
    gate alerts and fails the run; the plot and a text report land beside the evaluation file.
 
-Both long waits (labeling, training) are in the triggerer (``deferrable=True``).
+Both long waits (labeling, training) are in the triggerer (``deferrable=True``); where no
+triggerer runs, set ``MODERATION_ADAPTER_DEFERRABLE=false`` in the workers' environment and they
+wait in a worker slot instead. Either way a retried task attaches to the job or adapter version
+its first try started, so a worker that dies mid-wait costs a retry, not a second job.
 
 The parameters' defaults work against the local stand-in (``airflow-gt local --bucket
 moderation``, with a moderation image dataset under ``images/`` and the worker template written
@@ -45,6 +48,8 @@ CLASSES = ["Rude Gesture", "Nudity", "Smoking", "safe"]
 # Seconds between two checks of a labeling job or a training adapter. Both take hours on AWS:
 # once a minute is plenty. On the local stand-in they take seconds, so its tests set 1.
 POLL_SECONDS = float(os.environ.get("MODERATION_ADAPTER_POLL_SECONDS", "60"))
+# Wait in the triggerer (the default) or, with "false", in the worker that runs the task.
+DEFERRABLE = os.environ.get("MODERATION_ADAPTER_DEFERRABLE", "true").lower() != "false"
 
 BUCKET = "s3://{{ params.bucket }}"
 INPUT = BUCKET + "/{{ params.input_manifest }}"
@@ -57,6 +62,8 @@ with DAG(
     catchup=False,
     doc_md=__doc__,
     tags=["airflow-gt", "rekognition", "example"],
+    # A retried labeling or training task attaches to what its first try started.
+    default_args={"retries": 2},
     params={
         "bucket": Param("moderation", type="string", description="The S3 bucket of everything"),
         "input_manifest": Param("images/dataset.manifest", type="string",
@@ -93,7 +100,7 @@ with DAG(
         role_arn="{{ params.role_arn }}",
         workteam_arn="{{ params.workteam_arn }}",
         workers_per_object=3,  # each label is the workers' consolidated vote
-        deferrable=True,
+        deferrable=DEFERRABLE,
         poll_interval=POLL_SECONDS,
     )
     validate_labels = ManifestValidateOperator(
@@ -125,7 +132,7 @@ with DAG(
         output_path=BUCKET + "/adapters",
         confidence_threshold="{{ params.confidence_threshold }}",
         tags={"pipeline": "moderation_adapter"},
-        deferrable=True,
+        deferrable=DEFERRABLE,
         poll_interval=POLL_SECONDS,
     )
     evaluate_adapter = RekognitionEvaluateAdapterOperator(
