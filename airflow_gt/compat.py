@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from airflow.sdk import BaseNotifier
     from airflow.sdk.configuration import conf
     from airflow.sdk.exceptions import (
+        AirflowFailException,
         AirflowRescheduleException,
         AirflowSkipException,
         TaskDeferred,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from werkzeug.serving import WSGIRequestHandler
 
 __all__ = [
+    "AirflowFailException",
     "AirflowRescheduleException",
     "AirflowSkipException",
     "BaseNotifier",
@@ -46,6 +48,7 @@ __all__ = [
 _MOVED_IN_AIRFLOW_3_1: dict[str, tuple[str, str]] = {
     "conf": ("airflow.sdk.configuration", "airflow.configuration"),
     "AirflowSkipException": ("airflow.sdk.exceptions", "airflow.exceptions"),
+    "AirflowFailException": ("airflow.sdk.exceptions", "airflow.exceptions"),
     "AirflowRescheduleException": ("airflow.sdk.exceptions", "airflow.exceptions"),
     "TaskDeferred": ("airflow.sdk.exceptions", "airflow.exceptions"),
     # Task SDK 1.0 lists BaseNotifier in ``airflow.sdk`` but points it at a module it lacks.

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from airflow.sdk import BaseOperator, Context
 
-from airflow_gt.compat import AirflowSkipException, BaseNotifier
+from airflow_gt.compat import AirflowFailException, AirflowSkipException, BaseNotifier
 from airflow_gt.exceptions import ConfigurationError, EmptySelectionError, ManifestValidationError
 from airflow_gt.manifests.chaining import Selection, chain_manifest
 from airflow_gt.manifests.layout import LabelingJobOutputLayout
@@ -49,7 +49,9 @@ class ManifestValidateOperator(AwsParamsMixin, BaseOperator):
     "html"}``). When an expectation does not hold, the task sends a data-quality alert through
     ``notifier`` (see :mod:`airflow_gt.notifications.data_quality`), then fails
     (``on_failure="fail"``, the summary still pushed as its XCom) or logs a warning and succeeds
-    (``"warn"``). An alert that cannot be sent fails the task: a warning nobody gets is lost.
+    (``"warn"``). The failure is an ``AirflowFailException``: not retried, since the manifest
+    would fail again. An alert that cannot be sent fails the task with a retry (the alert goes
+    out on the retry): a warning nobody gets is lost.
 
     :param manifest: the ``s3://`` URI of the manifest, or an upstream task's result: a
         labeling job's (its output manifest), the intermediate-manifest sensor's, a chain or
@@ -156,7 +158,8 @@ class ManifestValidateOperator(AwsParamsMixin, BaseOperator):
             self.log.warning("%s; on_failure is 'warn', so the task goes on", error)
             return summary
         context["ti"].xcom_push(key="return_value", value=summary)
-        raise error
+        # The manifest will not change on a retry, and the alert is out: fail without retrying.
+        raise AirflowFailException(str(error)) from error
 
     def _source(self) -> str:
         if self.manifest is not None:
@@ -194,7 +197,7 @@ class ManifestValidateOperator(AwsParamsMixin, BaseOperator):
         except Exception as failure:
             self.log.error("Could not send the data-quality alert: %s", failure)
             if self.on_failure == "fail":
-                raise error from failure
+                raise error from failure  # retried: the alert is not out yet
             raise
         if sent:
             self.log.info("Sent the data-quality alert %r", alert.subject)

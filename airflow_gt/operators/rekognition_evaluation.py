@@ -5,7 +5,9 @@ core (:mod:`airflow_gt.evaluation`): the evaluation results file and, when there
 testing output manifest, whose per-image predictions show where the adapter regresses from the
 base model. It checks the gates, writes the plot and the text report to S3, and returns the
 metrics. A failed gate fails the task with a message naming each failing gate, after an alert
-has gone through the notifier (:func:`airflow_gt.notifications.data_quality.send_alert`).
+has gone through the notifier (:func:`airflow_gt.notifications.data_quality.send_alert`), without
+a retry (``AirflowFailException``: the evaluation would fail again); when the alert cannot be sent,
+the task fails with a retry instead.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from airflow.sdk import BaseOperator, Context
 
 from airflow_gt.adapters.names import names_of_version_arn
 from airflow_gt.adapters.outcome import finished_result
+from airflow_gt.compat import AirflowFailException
 from airflow_gt.exceptions import AdapterGateError, AdapterProjectError, ConfigurationError
 from airflow_gt.extras import PLOTS, require_extra
 from airflow_gt.hooks.rekognition import RekognitionHook
@@ -171,8 +174,9 @@ class RekognitionEvaluateAdapterOperator(AwsParamsMixin[RekognitionHook], BaseOp
             self._alert(context, evaluation, metrics, report_uri)
         except Exception as failure:  # the gate's failure is the task's, whatever the notifier's
             self.log.error("Could not send the gate failure alert: %s", failure)
-            raise error from failure
-        raise error
+            raise error from failure  # retried: the alert is not out yet
+        # The evaluation will not change on a retry, and the alert is out: fail without retrying.
+        raise AirflowFailException(str(error)) from error
 
     def _locations(self) -> tuple[str, str | None]:
         """The evaluation results file and the testing output manifest (if known)."""

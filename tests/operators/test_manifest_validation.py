@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 import pytest
 
+from airflow_gt.compat import AirflowFailException
 from airflow_gt.exceptions import (
     ConfigurationError,
     ManifestNotFoundError,
@@ -102,8 +103,9 @@ def test_a_planted_bad_line_fails_the_task_and_alerts_through_sns(
     topic = subscribed_topic(aws.endpoint_url)
     context = task_context(TaskInstanceStub(task_id="validate_boxes"))
     task = validate(manifest=bad, notifier=sns_data_quality_notifier(topic.topic_arn))
-    with pytest.raises(ManifestValidationError) as caught:
+    with pytest.raises(AirflowFailException) as caught:  # no retry: the manifest won't change
         task.execute(context)
+    assert isinstance(caught.value.__cause__, ManifestValidationError)
     summary = context["ti"].xcoms["return_value"]
     assert summary["success"] is False
     (failure,) = summary["failed_expectations"]
@@ -111,7 +113,7 @@ def test_a_planted_bad_line_fails_the_task_and_alerts_through_sns(
         "width", 1, [line]
     )
     report = f"s3://{inputs.bucket}/planted/validation-report.html"
-    assert caught.value.report_uri == report == summary["reports"]["html"]
+    assert caught.value.__cause__.report_uri == report == summary["reports"]["html"]
     assert str(caught.value).startswith(f"{bad}: 1 of ")
     (notification,) = topic.received()
     assert notification["Subject"] == (

@@ -10,6 +10,7 @@ import orjson
 import pytest
 
 from airflow_gt.adapters.request import AdapterVersionArguments
+from airflow_gt.compat import AirflowFailException
 from airflow_gt.exceptions import AdapterGateError, ConfigurationError
 from airflow_gt.local import LocalAws
 from airflow_gt.operators.rekognition import RekognitionCreateAdapterOperator
@@ -129,14 +130,16 @@ def test_a_failing_gate_fails_the_task_by_name_alerts_and_still_pushes_the_metri
     label = trained.document["EvaluationDetails"]["Labels"][0]
     task = evaluate(trained, min_f1=0.999, require_improvement=True,
                     min_recall={label: 0.0}, notifier=notifier)
-    with pytest.raises(AdapterGateError) as caught:
+    with pytest.raises(AirflowFailException) as caught:  # no retry: the gate won't change
         task.execute(context)
-    assert [gate for gate, _ in caught.value.failed] == ["min_f1"]
+    gate_error = caught.value.__cause__
+    assert isinstance(gate_error, AdapterGateError)
+    assert [gate for gate, _ in gate_error.failed] == ["min_f1"]
     assert "failed gate(s) min_f1 (F1Score " in str(caught.value)
     assert "at least 0.9990 required" in str(caught.value)
     metrics = context["ti"].xcoms["return_value"]
     assert metrics["passed"] is False
-    assert caught.value.report_uri == metrics["report_uri"]
+    assert gate_error.report_uri == metrics["report_uri"]
     assert read(aws_s3, metrics["report_uri"]).decode().endswith("result: FAILED")
     (sent,) = notifier.sent
     assert sent["subject"] == "Adapter v1 failed gate(s): min_f1"
