@@ -6,6 +6,10 @@ input could not be read or parsed (the message names the file and line), or bad 
 
 Each subcommand's handler returns an ``Outcome`` (its summary, its exit code, and optionally its
 own text rendering) or None; ``main`` prints it in the format asked for.
+
+Every output is checked before any input is read (``manifests/destinations.py``: not an input,
+not a folder, FIFO or device, not named twice), and SIGINT or SIGTERM stop a command cleanly
+(``interrupts.py``): exit 130 or 143, one line, nothing half-written left behind.
 """
 
 from __future__ import annotations
@@ -23,11 +27,14 @@ from airflow_gt.exceptions import (
     AirflowGtError,
     ChainingError,
     ConfigurationError,
+    Interrupted,
     MergeError,
     ModerationConversionError,
 )
 from airflow_gt.extras import LOCAL, PLOTS, require_extra
+from airflow_gt.interrupts import signals_raise
 from airflow_gt.manifests.chaining import Selection, chain_manifest
+from airflow_gt.manifests.destinations import check_outputs
 from airflow_gt.manifests.merging import merge_manifests
 from airflow_gt.manifests.storage import is_s3_uri
 
@@ -87,6 +94,7 @@ def _to_moderation(args: argparse.Namespace) -> Outcome:
 
     if args.test_out is None and args.test_fraction is not None:
         raise ConfigurationError("--test-fraction", "needs --test-out, the testing manifest")
+    check_outputs([args.out, args.test_out], [args.source, args.label_map])
     result = to_moderation(
         args.source,
         args.out,
@@ -111,6 +119,7 @@ def _evaluate(args: argparse.Namespace) -> Outcome:
 
     if args.plot is not None:
         require_extra("--plot", PLOTS)
+        check_outputs([args.plot], [args.evaluation_json, args.output_manifest])
     gates = Gates(
         min_f1=args.min_f1,
         require_improvement=args.require_improvement,
@@ -173,8 +182,19 @@ def _run_validation(args: argparse.Namespace) -> ValidationResult:
 
 
 def _validate(args: argparse.Namespace) -> Outcome:
-    from airflow_gt.validation.reports import render_text, summary_json, write_reports
+    from airflow_gt.validation.reports import (
+        render_text,
+        report_locations,
+        summary_json,
+        write_reports,
+    )
 
+    if args.report_dir:
+        reports = report_locations(args.report_dir)
+        check_outputs(
+            [reports.json, reports.html],
+            [args.source, args.input_manifest, args.label_categories],
+        )
     result = _run_validation(args)
     summary: dict[str, Any] = json.loads(summary_json(result, indent=False))
     text = render_text(result)
@@ -202,6 +222,16 @@ def _label_minimum(text: str) -> tuple[str, float]:
     if not equals or not label:
         raise argparse.ArgumentTypeError(f"expected LABEL=F, got {text!r}")
     return label, _fraction(value)
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {text}")
+    return value
 
 
 def _add_to_moderation_arguments(parser: argparse.ArgumentParser) -> None:
@@ -261,7 +291,8 @@ def _add_validate_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _add_local_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=4566, help="port to listen on (0: any free)")
+    parser.add_argument("--port", type=_port, default=4566,
+                        help="port to listen on, 0 to 65535 (0: any free)")
     parser.add_argument("--seed", type=int, default=0, help="makes every simulation repeatable")
     parser.add_argument(
         "--fault", action="append", default=[], metavar="OPERATION:throttle=R,error=R,latency=S",
@@ -353,7 +384,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_CONTROL_ESCAPES = {code: repr(chr(code))[1:-1] for code in (*range(0x20), *range(0x7F, 0xA0))}
+"""Control characters as Python writes them in a literal (``\\n``, ``\\x1b``)."""
+
+
+def _error(exc: BaseException) -> None:
+    """The error as one line on standard error: a control character in it (a file name may
+    hold a newline or a terminal escape) is written escaped."""
+    print(f"airflow-gt: {str(exc).translate(_CONTROL_ESCAPES)}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; SIGINT and SIGTERM stop it cleanly, exiting 128 + the signal's number
+    (130, 143) with one line on stderr."""
+    with signals_raise():
+        try:
+            return _main(argv)
+        except Interrupted as exc:
+            _error(exc)
+            return 128 + exc.signum
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -362,10 +414,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         outcome: Outcome | None = args.run(args)
     except (ChainingError, MergeError, ModerationConversionError) as exc:
-        print(f"airflow-gt: {exc}", file=sys.stderr)
+        _error(exc)
         return EXIT_DATA_FAILED
     except AirflowGtError as exc:
-        print(f"airflow-gt: {exc}", file=sys.stderr)
+        _error(exc)
         return EXIT_UNREADABLE
     if outcome is None:
         return EXIT_OK

@@ -11,15 +11,25 @@
      │    │    ├── InvalidJsonError     the line is not valid JSON
      │    │    ├── NotAnObjectError     the line is JSON but not an object
      │    │    ├── EmptyLineError       an empty line before the last line of data
+     │    │    ├── NestingTooDeepError  arrays and objects nest deeper than orjson writes back
      │    │    └── LabelFormatError     a label or its metadata lacks its job type's shape
      │    ├── ManifestWriteError        a manifest could not be written (nothing was left behind)
+     │    ├── S3AccessError             S3 was not reached or not asked: botocore's own failures
+     │    │    ├── S3EndpointError      the endpoint could not be reached, or stopped answering
+     │    │    ├── S3CredentialsError   no usable AWS credentials were found
+     │    │    └── S3RequestError       botocore refused the request (bucket or key, region)
      │    ├── LabelCategoryConfigError  a label category configuration file is malformed
      │    ├── LabelMapError             a label map (class name -> moderation label) is malformed
      │    ├── WorkerResponseError       a worker-response file is malformed
      │    └── EvaluationResultsError    an adapter's evaluation results file is malformed (field)
      ├── NameRuleError (ValueError)     a label attribute or job name breaks a Ground Truth rule
+     │    └── LabelAttributeNameError   the label attribute was read from a line (source, line)
      ├── ConfigurationError (ValueError) an argument given to airflow-gt is invalid
-     │    └── MissingExtraError         the argument needs an extra that is not installed
+     │    ├── MissingExtraError         the argument needs an extra that is not installed
+     │    ├── LabelAttributeNotFoundError  no line of the manifest has the label attribute named
+     │    ├── IncompatibleFollowUpError the follow-up task cannot work on the labels' job type
+     │    └── DestinationError          an output cannot go there: an input, not a regular file,
+     │                                  or another output of the same command
      ├── ChainingError                  a follow-up job's input manifest cannot be made
      │    ├── LabelAttributeExistsError the new label attribute is already in the lines
      │    └── EmptySelectionError       the selection kept no line: nothing to label
@@ -44,11 +54,16 @@
           ├── ImageSourceError          an image is not in S3, or not in the first image's bucket
           └── NoLabeledImagesError      no line of the manifest is labeled
 
+    Interrupted (BaseException)         SIGINT or SIGTERM stopped the command (not an error: it
+                                        unwinds past ``except Exception``, cleaning up on its way)
+
 Each class builds its own message from its fields, so every error names the file (or S3 URI)
 and, where there is one, the line it is about.
 """
 
 from __future__ import annotations
+
+import signal
 
 
 class AirflowGtError(Exception):
@@ -113,6 +128,23 @@ class EmptyLineError(ManifestLineError):
         super().__init__(source, line, "empty line inside the manifest")
 
 
+class NestingTooDeepError(ManifestLineError):
+    """Raised for a line whose arrays and objects nest deeper than ``limit``, the deepest
+    orjson can write back (it reads deeper), so a line that is read can always be written.
+    ``at_least``: the line was not read to its end, so it may be deeper than ``depth``."""
+
+    def __init__(
+        self, source: str, line: int, depth: int, limit: int, *, at_least: bool = False
+    ) -> None:
+        self.depth = depth
+        self.limit = limit
+        how_deep = f"at least {depth}" if at_least else str(depth)
+        super().__init__(
+            source, line, f"arrays and objects nest {how_deep} levels deep (the line's own "
+            f"object included); at most {limit} are read, the most that can be written back",
+        )
+
+
 class LabelFormatError(ManifestLineError):
     """Raised when a label value or its metadata does not have the shape of its job type."""
 
@@ -127,6 +159,63 @@ class ManifestWriteError(ManifestError):
     def __init__(self, destination: str, reason: str) -> None:
         self.destination = destination
         super().__init__(f"{destination}: could not write the manifest ({reason})")
+
+
+class S3AccessError(ManifestError):
+    """Raised when an S3 call fails before S3 answers (botocore's own failure, not an AWS error).
+
+    ``uri`` is the object (or prefix) the call was about, ``action`` what was being done
+    (``read``, ``write``, ``list``) and ``check`` what to look at. No credential is ever part of
+    the message.
+    """
+
+    def __init__(self, uri: str, action: str, problem: str, check: str) -> None:
+        self.uri = uri
+        self.action = action
+        self.check = check
+        super().__init__(f"{uri}: could not {action}: {problem}; check {check}")
+
+
+class S3EndpointError(S3AccessError):
+    """Raised when the S3 endpoint cannot be reached, times out or breaks off its answer, or
+    (``invalid``) its URL is not one botocore can use."""
+
+    def __init__(
+        self, uri: str, action: str, endpoint: str, kind: str, *, invalid: bool = False
+    ) -> None:
+        self.endpoint = endpoint
+        problem = (
+            f"the S3 endpoint URL is not one botocore can use ({kind})" if invalid
+            else f"the S3 endpoint {endpoint} did not answer ({kind})"
+        )
+        super().__init__(
+            uri, action, problem,
+            "the endpoint (AWS_ENDPOINT_URL, or the connection's endpoint_url) and the network",
+        )
+
+
+class S3CredentialsError(S3AccessError):
+    """Raised when no usable AWS credentials are found (none at all, half of a pair, a profile
+    that does not exist, a credential process or SSO token that failed)."""
+
+    def __init__(self, uri: str, action: str, kind: str) -> None:
+        super().__init__(
+            uri, action, f"no usable AWS credentials ({kind})",
+            "the credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or the "
+            "role of the machine or connection",
+        )
+
+
+class S3RequestError(S3AccessError):
+    """Raised when botocore refuses to send a request: an invalid bucket name or key, no region,
+    an unusable configuration; ``detail`` is botocore's reason where it holds no secret."""
+
+    def __init__(self, uri: str, action: str, detail: str) -> None:
+        self.detail = detail
+        super().__init__(
+            uri, action, f"the request was refused before it was sent ({detail})",
+            "the URI's bucket and key, the region (AWS_DEFAULT_REGION) and the AWS configuration",
+        )
 
 
 class LabelCategoryConfigError(ManifestError):
@@ -176,14 +265,25 @@ class NameRuleError(AirflowGtError, ValueError):
     """Raised when a label attribute name or a labeling job name breaks a Ground Truth rule.
 
     ``kind`` is what was named ("label attribute" or "labeling job name") and ``rule`` the rule
-    that is broken, in words.
+    that is broken, in words; ``where`` (the file and line), when the name was read from a file.
     """
 
-    def __init__(self, kind: str, name: str, rule: str) -> None:
+    def __init__(self, kind: str, name: str, rule: str, where: str | None = None) -> None:
         self.kind = kind
         self.name = name
         self.rule = rule
-        super().__init__(f"{kind} {name!r}: {rule}")
+        prefix = "" if where is None else f"{where}: "
+        super().__init__(f"{prefix}{kind} {name!r}: {rule}")
+
+
+class LabelAttributeNameError(NameRuleError):
+    """Raised when a label attribute found in a manifest's lines breaks a Ground Truth naming
+    rule (such as containing ``-metadata``); ``line`` is the first line that carries it."""
+
+    def __init__(self, source: str, line: int, name: str, rule: str) -> None:
+        self.source = source
+        self.line = line
+        super().__init__("label attribute", name, rule, where=f"{source}, line {line}")
 
 
 class ConfigurationError(AirflowGtError, ValueError):
@@ -205,6 +305,54 @@ class MissingExtraError(ConfigurationError):
             parameter,
             f"needs {module}, which is not installed: pip install 'airflow-gt[{extra}]'",
         )
+
+
+class LabelAttributeNotFoundError(ConfigurationError):
+    """Raised when the label attribute named (``parameter``) is on no line of ``source``: no
+    line has its label, its metadata, or a failure under it."""
+
+    def __init__(self, source: str, attribute: str, parameter: str = "label_attribute") -> None:
+        self.source = source
+        self.attribute = attribute
+        super().__init__(parameter, f"no line has label attribute {attribute!r} in {source}")
+
+
+class IncompatibleFollowUpError(ConfigurationError):
+    """Raised when a follow-up task cannot work on the job type of the labels it is given: a
+    verification or adjustment task works on labels of one job type (``accepted``).
+
+    ``line`` is the first line of ``source`` whose label under ``attribute`` is of ``found``.
+    """
+
+    def __init__(
+        self, follow_up: str, accepted: tuple[str, ...], source: str, line: int,
+        attribute: str, found: str, parameter: str = "follow_up",
+    ) -> None:
+        self.follow_up = follow_up
+        self.accepted = accepted
+        self.source = source
+        self.line = line
+        self.attribute = attribute
+        self.found = found
+        super().__init__(
+            parameter,
+            f"{follow_up} works on labels of job type {' or '.join(accepted)}, but {source}, "
+            f"line {line} has label attribute {attribute!r} of job type {found}",
+        )
+
+
+class DestinationError(ConfigurationError):
+    """Raised, before any input is read, when an output cannot be written where it is named.
+
+    The destination is one of the command's inputs (the same S3 object, or the same local file
+    through a link or a hard link), exists and is not a regular file (a directory, a FIFO, a
+    device, a socket: renaming a file over it would replace it rather than write to it), or is
+    another output of the same command. ``destination`` is the output as given.
+    """
+
+    def __init__(self, destination: str, detail: str) -> None:
+        self.destination = destination
+        super().__init__(destination, detail)
 
 
 class ChainingError(AirflowGtError):
@@ -481,4 +629,23 @@ class NoLabeledImagesError(ModerationConversionError):
         super().__init__(
             f"{source}: no line is labeled under {attribute!r} ({unlabeled} unlabeled, "
             f"{failed} failed); there is nothing to convert"
+        )
+
+
+class Interrupted(BaseException):
+    """Raised in the main thread when the command receives SIGINT or SIGTERM (``signum``).
+
+    Like ``KeyboardInterrupt`` it is a ``BaseException``, so ``except Exception`` does not stop
+    it: it unwinds through every writer's ``with`` block, which discards its temporary file or
+    aborts its upload, and the command exits with ``128 + signum``.
+    """
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        try:
+            name = signal.Signals(signum).name
+        except ValueError:
+            name = f"signal {signum}"
+        super().__init__(
+            f"stopped by {name} before it finished; outputs not yet published were discarded"
         )

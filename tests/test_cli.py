@@ -15,6 +15,7 @@ from airflow_gt import __version__
 from airflow_gt.cli import main
 from airflow_gt.manifests.reader import read_manifest
 from airflow_gt.manifests.writer import dump_line, write_manifest
+from tests.conftest import SAMPLES
 
 # The console script installed beside the interpreter running the tests (.venv, or a matrix venv).
 SCRIPT = Path(sys.executable).parent / "airflow-gt"
@@ -220,15 +221,17 @@ def test_chain_invalid_selection_exits_2(
 
 
 def test_chain_follow_up_built_in_task_name(tmp_path: Path, capsys: Any) -> None:
-    source = write(tmp_path / "output.manifest", OUTPUT)
+    # AdjustmentBoundingBox adjusts bounding boxes: it is given an object-detection output.
+    boxes = records(SAMPLES / "object-detection.manifest")
+    source = write(tmp_path / "output.manifest", boxes)
     out = tmp_path / "input.manifest"
     code = main(
-        ["chain", str(source), "--out", str(out), "--new-label-attribute", "adjust-species",
+        ["chain", str(source), "--out", str(out), "--new-label-attribute", "adjust-boxes",
          "--follow-up", "AdjustmentBoundingBox"]
     )
     capsys.readouterr()
     assert code == 0
-    assert records(out) == OUTPUT
+    assert records(out) == boxes
 
 
 def test_chain_missing_source_exits_2(tmp_path: Path, capsys: Any) -> None:

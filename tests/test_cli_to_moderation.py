@@ -118,7 +118,7 @@ def test_a_second_bucket_exits_1(tmp_path: Path, capsys: Any) -> None:
         (["--test-fraction", "0.3"], "--test-fraction: needs --test-out"),
         (["--test-out", "TEST", "--test-fraction", "0"], "test_fraction: must be greater than 0"),
         (["--test-out", "TEST", "--test-fraction", "1.5"], "must be between 0 and 1, got 1.5"),
-        (["--test-out", "TRAIN"], "testing: must not be the training manifest's location"),
+        (["--test-out", "TRAIN"], "train.manifest: is the same file as the output"),
         (["--label-map", "MISSING"], "no such manifest"),
         (["--label-map", "BAD"], "label map: each class must map to a Rekognition moderation"),
     ],

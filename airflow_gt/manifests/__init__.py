@@ -20,6 +20,7 @@ from airflow_gt.manifests.categories import (
     write_label_categories,
 )
 from airflow_gt.manifests.chaining import ChainResult, Selection, chain_manifest, select_lines
+from airflow_gt.manifests.destinations import check_outputs
 from airflow_gt.manifests.job_types import (
     BUILT_IN_TASKS,
     JOB_TYPES,
@@ -66,6 +67,7 @@ from airflow_gt.manifests.moderation_taxonomy import (
     taxonomy_level,
     unknown_labels,
 )
+from airflow_gt.manifests.output_group import OutputGroup
 from airflow_gt.manifests.reader import read_manifest
 from airflow_gt.manifests.storage import S3Location
 from airflow_gt.manifests.worker_responses import (
@@ -105,6 +107,7 @@ __all__ = [
     "ModerationLine",
     "ModerationResult",
     "MultiLabelClassification",
+    "OutputGroup",
     "ReferenceLabel",
     "S3Location",
     "SegmentationLabel",
@@ -116,6 +119,7 @@ __all__ = [
     "WorkerResponse",
     "built_in_task",
     "chain_manifest",
+    "check_outputs",
     "convert_to_moderation",
     "find_label_attribute",
     "is_moderation_label",

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from airflow_gt.exceptions import NameRuleError
+from airflow_gt.exceptions import LabelAttributeNameError, NameRuleError
 from airflow_gt.manifests.job_types import (
     BUILT_IN_TASKS,
     TYPE_PREFIX,
@@ -157,3 +157,19 @@ def validate_label_attribute_name(
     if rule is not None:
         raise NameRuleError("label attribute", name, rule)
     return name
+
+
+def check_read_attribute_name(attribute: LabelAttribute, source: str, line: int) -> None:
+    """Refuse a label attribute read from line ``line`` of ``source`` whose name breaks a rule
+    every job type has (:func:`validate_label_attribute_name` without a type: the name pattern,
+    and no ``-metadata`` in it, which would make its metadata key ambiguous).
+
+    Whether it ends in ``-ref`` as its type wants is the semantic segmentation suite's
+    expectation, checked on each of its lines.
+
+    :raises LabelAttributeNameError: naming the file, the line and the rule.
+    """
+    try:
+        validate_label_attribute_name(attribute.name)
+    except NameRuleError as exc:
+        raise LabelAttributeNameError(source, line, attribute.name, exc.rule) from None

@@ -34,20 +34,19 @@ from airflow_gt.exceptions import ConfigurationError, LabelAttributeExistsError
 from airflow_gt.manifests.attributes import (
     METADATA_SUFFIX,
     REF_SUFFIX,
-    LabelAttribute,
-    find_label_attribute,
-    label_attributes,
     source_of,
     validate_label_attribute_name,
 )
+from airflow_gt.manifests.destinations import check_outputs
 from airflow_gt.manifests.job_types import BuiltInTask, JobType
-from airflow_gt.manifests.label_parsing import parse_label
 from airflow_gt.manifests.labels import Label
+from airflow_gt.manifests.line_chooser import LineChooser, line_confidence
 from airflow_gt.manifests.reader import Record, read_manifest
 from airflow_gt.manifests.storage import Source, source_name
 from airflow_gt.manifests.writer import ManifestWriter
 
 Status = Literal["all", "labeled", "unlabeled", "failed"]
+FollowUp = JobType | BuiltInTask | str | None
 _STATUSES = ("all", "labeled", "unlabeled", "failed")
 
 
@@ -105,11 +104,6 @@ class ChainResult:
     ties_broken: int = 0
 
 
-def line_confidence(label: Label) -> float | None:
-    """A line's confidence for selection: the lowest of its label's confidences."""
-    return min(label.confidences, default=None)
-
-
 def _group(label: Label) -> tuple[str | None, bool | None]:
     return label.metadata.job_name, label.metadata.human_annotated
 
@@ -143,71 +137,13 @@ def _lowest_in_each_group(
     return kept, ties_broken
 
 
-class _Chooser:
-    """Applies the per-line part of a selection, remembering the detected label attribute."""
-
-    def __init__(self, source: str, selection: Selection, attribute: str | None) -> None:
-        self.source = source
-        self.selection = selection
-        self.attribute = attribute
-        self._noted = attribute is not None
-
-    def _note(self, record: Record) -> None:
-        """Without filters, still note the attribute of the first labeled line, if it is one."""
-        found = label_attributes(record)
-        if found:
-            self._noted = True
-            self.attribute = found[0].name if len(found) == 1 else None
-
-    def _attribute(self, record: Record, line: int) -> LabelAttribute | None:
-        if self.attribute is not None:
-            return find_label_attribute(record, self.attribute)
-        found = label_attributes(record)
-        if len(found) > 1:
-            names = ", ".join(a.name for a in found)
-            raise ConfigurationError(
-                "label_attribute",
-                f"{self.source}, line {line} carries the labels of several jobs ({names}); "
-                "name the one to select on",
-            )
-        if found:
-            self.attribute = found[0].name
-            return found[0]
-        return None
-
-    def label(self, record: Record, line: int) -> tuple[bool, Label | None]:
-        """Whether the line passes the status, class and threshold filters, and its label."""
-        wanted = self.selection
-        if wanted.status == "all" and not wanted.uses_labels:
-            if not self._noted:
-                self._note(record)
-            return True, None
-        attribute = self._attribute(record, line)
-        if attribute is None:
-            return wanted.status in ("all", "unlabeled") and not wanted.uses_labels, None
-        if attribute.is_failed(record):
-            return wanted.status in ("all", "failed") and not wanted.uses_labels, None
-        if not attribute.is_labeled(record):
-            return wanted.status in ("all", "unlabeled") and not wanted.uses_labels, None
-        if wanted.status not in ("all", "labeled"):
-            return False, None
-        label = parse_label(record, attribute, source=self.source, line=line)
-        assert label is not None
-        if wanted.class_names is not None and not (label.class_names & wanted.class_names):
-            return False, label
-        if wanted.confidence_below is not None:
-            confidence = line_confidence(label)
-            if confidence is None or confidence >= wanted.confidence_below:
-                return False, label
-        return True, label
-
-
 def _chosen_lines(
-    source: Source, selection: Selection, attribute: str | None, s3_client: Any
+    source: Source, selection: Selection, attribute: str | None, follow_up: FollowUp,
+    s3_client: Any,
 ) -> tuple[set[int], str | None, int]:
     """First pass: the line numbers that pass a selection with a quantile or a sample, the
     attribute selected on, and the ties the quantile broke."""
-    chooser = _Chooser(source_name(source), selection, attribute)
+    chooser = LineChooser(source_name(source), selection, attribute, follow_up)
     numbers = array("q")
     confidences = array("d")
     tie_keys = array("Q")
@@ -225,6 +161,7 @@ def _chosen_lines(
             confidences.append(confidence)
             tie_keys.append(tie_key(record, line, selection.seed))
         numbers.append(line)
+    chooser.finish()
     candidates: list[int] = list(numbers)
     ties_broken = 0
     if selection.lowest_quantile is not None:
@@ -257,15 +194,16 @@ def _select(
     source: Source,
     selection: Selection,
     label_attribute: str | None,
+    follow_up: FollowUp,
     s3_client: Any,
     progress: _Progress,
 ) -> Iterator[tuple[int, Record]]:
     progress.label_attribute = label_attribute
     chosen: set[int] | None = None
-    chooser = _Chooser(source_name(source), selection, label_attribute)
+    chooser = LineChooser(source_name(source), selection, label_attribute, follow_up)
     if selection.lowest_quantile is not None or selection.sample_size is not None:
         chosen, progress.label_attribute, progress.ties_broken = _chosen_lines(
-            source, selection, label_attribute, s3_client
+            source, selection, label_attribute, follow_up, s3_client
         )
     for line, record in read_manifest(source, s3_client=s3_client):
         progress.lines_read = line
@@ -275,6 +213,7 @@ def _select(
         elif chooser.label(record, line)[0]:
             yield line, record
     if chosen is None:
+        chooser.finish()
         progress.label_attribute = chooser.attribute
 
 
@@ -286,7 +225,7 @@ def select_lines(
     s3_client: Any = None,
 ) -> Iterator[tuple[int, Record]]:
     """The ``(line number, record)`` pairs of ``source`` that ``selection`` keeps, in order."""
-    return _select(source, selection, label_attribute, s3_client, _Progress())
+    return _select(source, selection, label_attribute, None, s3_client, _Progress())
 
 
 def chain_manifest(
@@ -305,13 +244,20 @@ def chain_manifest(
         rules (for ``follow_up``, a job type or built-in task, when given) and be absent from
         every kept line.
     :param label_attribute: the earlier job's attribute the selection looks at; detected when
-        the lines carry exactly one.
+        the lines carry exactly one. Every line is checked under it (``line_chooser.py``): a
+        malformed label, a label a verification or adjustment ``follow_up`` cannot work on, or
+        an attribute named that no line has is an error, and nothing is written.
+
+    ``destination`` may not be ``source`` (nor the same file through a link), nor an existing
+    folder, FIFO or device: that is refused before anything is read.
     """
     validate_label_attribute_name(new_label_attribute, follow_up)
+    check_outputs([destination], [source])
     name = source_name(source)
     progress = _Progress()
     with ManifestWriter(destination, s3_client=s3_client) as writer:
-        for line, record in _select(source, selection, label_attribute, s3_client, progress):
+        lines = _select(source, selection, label_attribute, follow_up, s3_client, progress)
+        for line, record in lines:
             _check_new_attribute(record, new_label_attribute, name, line)
             writer.write(record)
     return ChainResult(

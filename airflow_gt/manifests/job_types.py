@@ -56,9 +56,15 @@ class BuiltInTask:
 
     name: str
     job_type: str
-    audit: bool = False
-    """Verification and adjustment tasks work on an earlier label named by the label category
-    configuration's ``auditLabelAttributeName``."""
+    audits: str | None = None
+    """For a verification or adjustment task, the job type of the earlier label it works on
+    (named by the label category configuration's ``auditLabelAttributeName``): bounding boxes
+    for ``VerificationBoundingBox``, masks for ``AdjustmentSemanticSegmentation``."""
+
+    @property
+    def audit(self) -> bool:
+        """Whether the task verifies or adjusts an earlier label."""
+        return self.audits is not None
 
     @property
     def pre_lambda_name(self) -> str:
@@ -109,24 +115,35 @@ _TASKS = (
     BuiltInTask("TextMultiClass", "text-classification"),
     BuiltInTask("TextMultiClassMultiLabel", "text-classification-multilabel"),
     BuiltInTask("BoundingBox", "object-detection"),
-    BuiltInTask("AdjustmentBoundingBox", "object-detection", audit=True),
-    BuiltInTask("VerificationBoundingBox", "label-verification", audit=True),
+    BuiltInTask("AdjustmentBoundingBox", "object-detection", audits="object-detection"),
+    BuiltInTask("VerificationBoundingBox", "label-verification", audits="object-detection"),
     BuiltInTask("SemanticSegmentation", "semantic-segmentation"),
-    BuiltInTask("AdjustmentSemanticSegmentation", "semantic-segmentation", audit=True),
-    BuiltInTask("VerificationSemanticSegmentation", "label-verification", audit=True),
+    BuiltInTask(
+        "AdjustmentSemanticSegmentation", "semantic-segmentation", audits="semantic-segmentation"
+    ),
+    BuiltInTask(
+        "VerificationSemanticSegmentation", "label-verification", audits="semantic-segmentation"
+    ),
     BuiltInTask("NamedEntityRecognition", "text-span"),
     BuiltInTask("VideoMultiClass", "video-classification"),
     BuiltInTask("VideoObjectDetection", "video-object-detection"),
-    BuiltInTask("AdjustmentVideoObjectDetection", "video-object-detection", audit=True),
+    BuiltInTask(
+        "AdjustmentVideoObjectDetection", "video-object-detection",
+        audits="video-object-detection",
+    ),
     BuiltInTask("VideoObjectTracking", "video-object-tracking"),
-    BuiltInTask("AdjustmentVideoObjectTracking", "video-object-tracking", audit=True),
+    BuiltInTask(
+        "AdjustmentVideoObjectTracking", "video-object-tracking", audits="video-object-tracking"
+    ),
     BuiltInTask("3DPointCloudObjectDetection", "point_cloud_object_detection"),
     BuiltInTask(
-        "Adjustment3DPointCloudObjectDetection", "point_cloud_object_detection", audit=True
+        "Adjustment3DPointCloudObjectDetection", "point_cloud_object_detection",
+        audits="point_cloud_object_detection",
     ),
     BuiltInTask("3DPointCloudObjectTracking", "point_cloud_object_tracking"),
     BuiltInTask(
-        "Adjustment3DPointCloudObjectTracking", "point_cloud_object_tracking", audit=True
+        "Adjustment3DPointCloudObjectTracking", "point_cloud_object_tracking",
+        audits="point_cloud_object_tracking",
     ),
     BuiltInTask(
         "3DPointCloudSemanticSegmentation", "point_cloud_single_frame_semantic_segmentation"
@@ -134,7 +151,7 @@ _TASKS = (
     BuiltInTask(
         "Adjustment3DPointCloudSemanticSegmentation",
         "point_cloud_single_frame_semantic_segmentation",
-        audit=True,
+        audits="point_cloud_single_frame_semantic_segmentation",
     ),
 )
 
@@ -192,6 +209,31 @@ def tasks_for_job_type(name: str) -> tuple[BuiltInTask, ...]:
     """Every built-in task that writes job type ``name``."""
     key = job_type(name).name
     return tuple(task for task in _TASKS if task.job_type == key)
+
+
+def follow_up_kind(follow_up: JobType | BuiltInTask | str) -> JobType | BuiltInTask:
+    """A follow-up job as given to chaining: a built-in task (``VerificationBoundingBox``) or a
+    job type (``label-verification``), or the name of either."""
+    if not isinstance(follow_up, str):
+        return follow_up
+    if follow_up in BUILT_IN_TASKS:
+        return BUILT_IN_TASKS[follow_up]
+    return job_type(follow_up)
+
+
+def audited_job_types(follow_up: JobType | BuiltInTask) -> tuple[str, ...] | None:
+    """The job types of the earlier labels a follow-up job can work on, or None for any.
+
+    A verification or adjustment task works on one job type. A job type does so when every task
+    that writes it does: ``label-verification`` verifies bounding boxes or masks, while
+    ``object-detection`` is also a new bounding-box job, which can follow any labels.
+    """
+    if isinstance(follow_up, BuiltInTask):
+        return None if follow_up.audits is None else (follow_up.audits,)
+    audited = [task.audits for task in tasks_for_job_type(follow_up.name)]
+    if not audited or None in audited:
+        return None
+    return tuple(sorted({kind for kind in audited if kind is not None}))
 
 
 def lambda_arn(region: str, function_name: str) -> str:

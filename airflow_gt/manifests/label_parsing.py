@@ -11,8 +11,9 @@ from types import MappingProxyType
 from typing import Any
 
 from airflow_gt.exceptions import LabelFormatError
-from airflow_gt.manifests.attributes import LabelAttribute, find_label_attribute
+from airflow_gt.manifests.attributes import LabelAttribute
 from airflow_gt.manifests.job_types import LabelShape
+from airflow_gt.manifests.label_state import LabelState, label_state
 from airflow_gt.manifests.labels import (
     BoundingBox,
     BoundingBoxLabel,
@@ -210,14 +211,13 @@ def parse_label(
 ) -> Label | None:
     """The typed view of one label in a line, or None when the line is not labeled there.
 
-    A failed object (``failure-reason`` in the metadata) and an unlabeled line give None.
+    A failed object (``failure-reason`` in the metadata) and an unlabeled line give None; a line
+    with a label but no metadata object, or no metadata ``type``, raises LabelFormatError
+    (``label_state.py``).
     """
-    found = (
-        attribute if isinstance(attribute, LabelAttribute)
-        else find_label_attribute(record, attribute)
-    )
     name = attribute.name if isinstance(attribute, LabelAttribute) else attribute
-    if found is None or not found.is_labeled(record):
+    state, found = label_state(record, name, source=source, line=line)
+    if state is not LabelState.LABELED or found is None:
         return None
     kind = found.job_type
     if kind is None:

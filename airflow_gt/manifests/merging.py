@@ -28,6 +28,7 @@ import orjson
 
 from airflow_gt.exceptions import ConfigurationError, MergeError
 from airflow_gt.manifests.attributes import source_of
+from airflow_gt.manifests.destinations import check_outputs
 from airflow_gt.manifests.reader import Record, read_manifest
 from airflow_gt.manifests.storage import Source, source_name
 from airflow_gt.manifests.writer import ManifestWriter
@@ -170,6 +171,7 @@ def merge_manifests(
         raise ConfigurationError("on_missing", "must be keep, drop or error")
     if on_conflict not in ("error", "first"):
         raise ConfigurationError("on_conflict", "must be error or first")
+    check_outputs([destination], sources)
     names = [source_name(s) for s in sources]
     result = MergeResult(source_name(destination))
 
@@ -196,31 +198,34 @@ def merge_manifests(
             return None
         return merged
 
-    with tempfile.TemporaryDirectory(prefix="airflow-gt-merge-") as directory:
+    # The writer opens first: a destination that cannot be written fails before any reading.
+    with (
+        ManifestWriter(destination, s3_client=s3_client) as writer,
+        tempfile.TemporaryDirectory(prefix="airflow-gt-merge-") as directory,
+    ):
         index = _Index(directory)
+
+        def join_and_write(manifest: int, data_object: str, record: Record) -> None:
+            """Join a line of ``manifest`` with the later manifests' lines, write it."""
+            found = {manifest: record}
+            for other in range(manifest + 1, len(sources)):
+                taken = index.take(other, data_object)
+                if taken is not None:
+                    found[other] = taken
+            merged = join(data_object, found)
+            if merged is not None:
+                writer.write(merged)
+
         try:
             for manifest in range(1, len(sources)):
                 index.add(manifest, names[manifest], sources[manifest], s3_client)
-            with ManifestWriter(destination, s3_client=s3_client) as writer:
-
-                def join_and_write(manifest: int, data_object: str, record: Record) -> None:
-                    """Join a line of ``manifest`` with the later manifests' lines, write it."""
-                    found = {manifest: record}
-                    for other in range(manifest + 1, len(sources)):
-                        taken = index.take(other, data_object)
-                        if taken is not None:
-                            found[other] = taken
-                    merged = join(data_object, found)
-                    if merged is not None:
-                        writer.write(merged)
-
-                for number, data_object, record in _sourced(sources[0], s3_client):
-                    index.claim_first(names[0], data_object, number)
-                    join_and_write(0, data_object, record)
-                for manifest in range(1, len(sources)):
-                    for data_object, record in index.unused(manifest):
-                        join_and_write(manifest, data_object, record)
-            result.lines_written = writer.lines_written
+            for number, data_object, record in _sourced(sources[0], s3_client):
+                index.claim_first(names[0], data_object, number)
+                join_and_write(0, data_object, record)
+            for manifest in range(1, len(sources)):
+                for data_object, record in index.unused(manifest):
+                    join_and_write(manifest, data_object, record)
         finally:
             index.close()
+    result.lines_written = writer.lines_written
     return result

@@ -12,14 +12,14 @@ image classification, multi-label image classification or label verification job
 line keeps its ``source-ref``, and its class names become moderation labels through a
 :class:`~airflow_gt.manifests.label_map.LabelMap`. Unlabeled and failed lines are left out and
 counted. A multi-label line with no class selected is a safe image. The whole manifest is read
-and checked before anything is written, so an error (a class outside the taxonomy, a second
-bucket) leaves no file behind.
+and checked before anything is published, so an error (a class outside the taxonomy, a second
+bucket) leaves no file behind; the training and testing manifests are one output group
+(``output_group.py``): both appear, or neither.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,16 +31,18 @@ from airflow_gt.exceptions import (
     UnknownModerationLabelError,
     UnsupportedLabelError,
 )
-from airflow_gt.manifests.attributes import LabelAttribute, find_label_attribute
+from airflow_gt.manifests.attributes import LabelAttribute, check_read_attribute_name
+from airflow_gt.manifests.destinations import check_outputs
 from airflow_gt.manifests.label_map import SAFE, LabelMap
 from airflow_gt.manifests.label_parsing import parse_label
+from airflow_gt.manifests.label_state import LabelState, label_state
 from airflow_gt.manifests.labels import ClassificationLabel, MultiLabelClassification
 from airflow_gt.manifests.moderation_manifest import ModerationLine
 from airflow_gt.manifests.moderation_split import check_test_fraction, split_lines
 from airflow_gt.manifests.moderation_taxonomy import is_moderation_label
+from airflow_gt.manifests.output_group import OutputGroup
 from airflow_gt.manifests.reader import Record, read_manifest
 from airflow_gt.manifests.storage import S3Location, Source, source_name
-from airflow_gt.manifests.writer import ManifestWriter
 
 CONVERTIBLE_JOB_TYPES = frozenset(
     {"image-classification", "image-classification-multilabel", "label-verification"}
@@ -117,6 +119,9 @@ def convert_to_moderation(
 
     :raises UnknownModerationLabelError: class names map to no moderation label (all named).
     :raises ImageSourceError: an image is not in S3, or not in the first image's bucket.
+    :raises LabelFormatError: a line is not labeled, failed or unlabeled the way Ground Truth
+        writes them (a label without metadata, metadata without ``type``...), or its label
+        lacks its job type's shape.
     :raises ConfigurationError: no line carries ``label_attribute`` at all.
     :raises NoLabeledImagesError: lines carry it, but none is labeled.
     """
@@ -129,14 +134,17 @@ def convert_to_moderation(
     seen = False
     for line, record in read_manifest(source, s3_client=s3_client):
         lines_read = line
-        attribute = find_label_attribute(record, label_attribute)
-        seen = seen or attribute is not None
-        if attribute is None or not (attribute.is_labeled(record) or attribute.is_failed(record)):
+        state, attribute = label_state(record, label_attribute, source=name, line=line)
+        if attribute is not None and not seen:
+            check_read_attribute_name(attribute, name, line)
+            seen = True
+        if state is LabelState.UNLABELED:
             unlabeled += 1
             continue
-        if attribute.is_failed(record):
+        if state is LabelState.FAILED:
             failed += 1
             continue
+        assert attribute is not None
         class_names = _class_names(record, attribute, name, line)
         bucket = _bucket(name, line, record)
         if first_bucket is None:
@@ -238,21 +246,22 @@ def to_moderation(
         check_test_fraction(test_fraction)
         if source_name(testing) == source_name(training):
             raise ConfigurationError("testing", "must not be the training manifest's location")
-    conversion = convert_to_moderation(source, label_attribute, label_map, s3_client=s3_client)
-    train: list[ModerationLine] = list(conversion.lines)
-    test: list[ModerationLine] = []
-    if testing is not None:
-        train, test = split_lines(conversion.lines, test_fraction, seed)
-    # The stack publishes the testing manifest first: if that fails, the training one is
-    # discarded, so a failed write never leaves a training manifest without its testing one.
-    with ExitStack() as stack:
-        train_out = stack.enter_context(ManifestWriter(training, s3_client=s3_client))
-        test_out: ManifestWriter | None = None
+    outputs = [training] if testing is None else [training, testing]
+    check_outputs(outputs, [source])
+    # The outputs open first, so a destination that cannot be written (a missing bucket) fails
+    # before the source is read; they are published together, after everything is written.
+    with OutputGroup(outputs, s3_client=s3_client) as writers:
+        conversion = convert_to_moderation(
+            source, label_attribute, label_map, s3_client=s3_client
+        )
+        train: list[ModerationLine] = list(conversion.lines)
+        test: list[ModerationLine] = []
         if testing is not None:
-            test_out = stack.enter_context(ManifestWriter(testing, s3_client=s3_client))
-        train_out.write_all(line.record() for line in train)
-        if test_out is not None:
-            test_out.write_all(line.record() for line in test)
+            train, test = split_lines(conversion.lines, test_fraction, seed)
+        writers[0].write_all(line.record() for line in train)
+        if testing is not None:
+            writers[1].write_all(line.record() for line in test)
+    train_out, test_out = writers[0], writers[1] if testing is not None else None
     return ModerationResult(
         source=conversion.source,
         label_attribute=label_attribute,

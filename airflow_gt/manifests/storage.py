@@ -3,6 +3,9 @@
 boto3 is imported only when an S3 location is used without a client, so importing this module
 stays cheap. Callers that hold a client (an Airflow hook's, a test's) pass it in; otherwise
 ``boto3.client("s3")`` is made, which honours ``AWS_ENDPOINT_URL`` for the local stand-in.
+botocore's own failures (no endpoint, no credentials, a refused request) become
+:class:`~airflow_gt.exceptions.S3AccessError` naming the URI (``s3_errors.py``), while opening an
+object and while streaming it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from airflow_gt.exceptions import ConfigurationError, ManifestError, ManifestNotFoundError
+from airflow_gt.manifests.s3_errors import make_client, s3_errors
 
 S3_SCHEME = "s3://"
 READ_CHUNK_BYTES = 1 << 20
@@ -32,12 +36,19 @@ class S3Location:
     key: str
 
     @classmethod
-    def parse(cls, uri: str) -> S3Location:
+    def parse(cls, uri: str, *, require_key: bool = False) -> S3Location:
+        """The bucket and key of ``uri``; ``require_key`` when it must name an object (to read
+        or write one), not only a bucket or prefix."""
         if not uri.startswith(S3_SCHEME):
             raise ConfigurationError("uri", f"{uri!r} is not an s3:// URI")
         bucket, _, key = uri[len(S3_SCHEME) :].partition("/")
         if not bucket:
             raise ConfigurationError("uri", f"{uri!r} names no bucket")
+        if require_key and not key:
+            raise ConfigurationError(
+                "uri", f"{uri!r} names a bucket but no object; give the object's whole URI, "
+                f"{S3_SCHEME}{bucket}/KEY"
+            )
         return cls(bucket, key)
 
     def child(self, *parts: str) -> S3Location:
@@ -59,11 +70,17 @@ def source_name(source: Source) -> str:
     return source if isinstance(source, str) else os.fspath(source)
 
 
-def default_s3_client() -> Any:
-    """A boto3 S3 client from the environment (credentials, region, ``AWS_ENDPOINT_URL``)."""
-    import boto3
+def default_s3_client(uri: str = S3_SCHEME, action: str = "read") -> Any:
+    """A boto3 S3 client from the environment (credentials, region, ``AWS_ENDPOINT_URL``);
+    ``uri`` and ``action`` name what it is for in an error about the configuration."""
+    return make_client(uri, action)
 
-    return boto3.client("s3")
+
+def s3_object(source: Source, s3_client: Any, action: str = "read") -> tuple[Any, S3Location]:
+    """The client to use and the object ``source`` (an ``s3://`` URI naming an object) is."""
+    uri = str(source)
+    location = S3Location.parse(uri, require_key=True)
+    return (s3_client if s3_client is not None else default_s3_client(uri, action)), location
 
 
 def error_code(exc: Exception) -> str:
@@ -79,7 +96,8 @@ def get_s3_body(client: Any, location: S3Location) -> Any:
     from botocore.exceptions import ClientError
 
     try:
-        return client.get_object(Bucket=location.bucket, Key=location.key)["Body"]
+        with s3_errors(str(location), "read", client):
+            return client.get_object(Bucket=location.bucket, Key=location.key)["Body"]
     except ClientError as exc:
         if error_code(exc) in _MISSING_CODES:
             raise ManifestNotFoundError(str(location)) from None
@@ -88,17 +106,13 @@ def get_s3_body(client: Any, location: S3Location) -> Any:
 
 def iter_s3_lines(client: Any, location: S3Location) -> Iterator[bytes]:
     """The object's lines (split on ``\\n`` only), read in chunks: memory stays flat."""
-    body = get_s3_body(client, location)
     pending = b""
-    try:
-        for chunk in body.iter_chunks(READ_CHUNK_BYTES):
-            lines = (pending + chunk).split(b"\n")
-            pending = lines.pop()
-            yield from lines
-        if pending:
-            yield pending
-    finally:
-        body.close()
+    for chunk in iter_s3_chunks(client, location):
+        lines = (pending + chunk).split(b"\n")
+        pending = lines.pop()
+        yield from lines
+    if pending:
+        yield pending
 
 
 def _open_local(path: Path) -> BinaryIO:
@@ -127,7 +141,13 @@ def iter_s3_chunks(client: Any, location: S3Location) -> Iterator[bytes]:
     """The object's bytes, streamed ``READ_CHUNK_BYTES`` at a time."""
     body = get_s3_body(client, location)
     try:
-        yield from body.iter_chunks(READ_CHUNK_BYTES)
+        chunks = body.iter_chunks(READ_CHUNK_BYTES)
+        while True:
+            with s3_errors(str(location), "read", client):
+                chunk = next(chunks, None)
+            if chunk is None:
+                return
+            yield chunk
     finally:
         body.close()
 
@@ -140,8 +160,7 @@ def iter_blocks(source: Source, lines: int, s3_client: Any = None,
     if lines < 1:
         raise ConfigurationError("lines", f"must be at least 1, got {lines}")
     if is_s3_uri(source):
-        client = s3_client if s3_client is not None else default_s3_client()
-        chunks = iter_s3_chunks(client, S3Location.parse(str(source)))
+        chunks = iter_s3_chunks(*s3_object(source, s3_client))
     else:
         chunks = iter_local_chunks(Path(source))
     pending = bytearray()
@@ -152,8 +171,9 @@ def iter_blocks(source: Source, lines: int, s3_client: Any = None,
             if not end:
                 break  # one line longer than a block: wait for its end
             yield from _cut(pending, end, lines)
-    while pending:
-        yield from _cut(pending, pending.rfind(b"\n", 0, size) + 1 or len(pending), lines)
+    while pending:  # the end: a last line without its newline stays in the block before it
+        end = len(pending) if len(pending) <= size else pending.rfind(b"\n", 0, size) + 1
+        yield from _cut(pending, end or len(pending), lines)
 
 
 def _cut(pending: bytearray, end: int, lines: int) -> Iterator[tuple[int, bytes]]:
@@ -174,18 +194,18 @@ def _cut(pending: bytearray, end: int, lines: int) -> Iterator[tuple[int, bytes]
 def iter_lines(source: Source, s3_client: Any = None) -> Iterator[bytes]:
     """The raw lines of a local file or S3 object, streamed."""
     if is_s3_uri(source):
-        client = s3_client if s3_client is not None else default_s3_client()
-        return iter_s3_lines(client, S3Location.parse(str(source)))
+        return iter_s3_lines(*s3_object(source, s3_client))
     return iter_local_lines(Path(source))
 
 
 def read_bytes(source: Source, s3_client: Any = None) -> bytes:
     """The whole content of a small local file or S3 object (a configuration, a response)."""
     if is_s3_uri(source):
-        client = s3_client if s3_client is not None else default_s3_client()
-        body = get_s3_body(client, S3Location.parse(str(source)))
+        client, location = s3_object(source, s3_client)
+        body = get_s3_body(client, location)
         try:
-            return bytes(body.read())
+            with s3_errors(str(location), "read", client):
+                return bytes(body.read())
         finally:
             body.close()
     try:

@@ -20,6 +20,7 @@ from airflow_gt.manifests.layout import (
     parse_worker_response_key,
 )
 from airflow_gt.manifests.reader import json_document_error
+from airflow_gt.manifests.s3_errors import s3_errors
 from airflow_gt.manifests.storage import S3Location, default_s3_client, get_s3_body
 
 
@@ -89,14 +90,18 @@ def read_worker_responses(
     layout: LabelingJobOutputLayout, *, iteration: int | None = None, s3_client: Any = None
 ) -> Iterator[WorkerResponse]:
     """Every worker-response file of a job (or of one iteration), in key order, one at a time."""
-    client = s3_client if s3_client is not None else default_s3_client()
     prefix = S3Location.parse(
         layout.worker_response if iteration is None else layout.worker_response_folder(iteration)
     )
-    pages = client.get_paginator("list_objects_v2").paginate(
+    client = s3_client if s3_client is not None else default_s3_client(str(prefix), "list")
+    pages = iter(client.get_paginator("list_objects_v2").paginate(
         Bucket=prefix.bucket, Prefix=prefix.key
-    )
-    for page in pages:
+    ))
+    while True:
+        with s3_errors(str(prefix), "list", client):
+            page = next(pages, None)
+        if page is None:
+            return
         for item in page.get("Contents", []):
             key = parse_worker_response_key(item["Key"])
             if key is None:
@@ -104,7 +109,8 @@ def read_worker_responses(
             location = S3Location(prefix.bucket, item["Key"])
             body = get_s3_body(client, location)
             try:
-                data = body.read()
+                with s3_errors(str(location), "read", client):
+                    data = body.read()
             finally:
                 body.close()
             yield parse_worker_response(data, str(location), key)

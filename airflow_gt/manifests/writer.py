@@ -1,33 +1,40 @@
 """Write a manifest atomically: readers see the old content or the whole new one, never a part.
 
-Locally the lines go to a temporary file beside the destination, which is renamed over it on
-success. For S3 they go to a spooled temporary file (memory up to a limit, then disk) that is
-uploaded once complete; S3 shows an object only when its single PUT or its multipart upload
-completes, and boto3 aborts a failed multipart upload. On any error nothing is left behind.
+Locally the lines go to a temporary file beside the destination (symbolic links followed), which
+is renamed over it on success (``local_sink.py``). For S3 they go up as the parts of a multipart
+upload, completed on success (``s3_sink.py``). On any error or interrupt the temporary file is
+removed and the upload aborted: nothing is left behind.
+
+A writer publishes on leaving its ``with`` block. Several outputs of one command are published
+together by an :class:`~airflow_gt.manifests.output_group.OutputGroup`, through the writer's
+steps: :meth:`ManifestWriter.stage`, :meth:`~ManifestWriter.publish`,
+:meth:`~ManifestWriter.unpublish`, :meth:`~ManifestWriter.commit` and
+:meth:`~ManifestWriter.discard`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import Any, Protocol
 
 import orjson
 
-from airflow_gt.exceptions import ManifestWriteError
-from airflow_gt.manifests.storage import (
-    S3Location,
-    Source,
-    default_s3_client,
-    is_s3_uri,
-    source_name,
-)
+from airflow_gt.manifests.local_sink import LocalSink
+from airflow_gt.manifests.s3_sink import PART_BYTES, S3Sink
+from airflow_gt.manifests.storage import Source, is_s3_uri, s3_object, source_name
 
-SPOOL_BYTES = 16 << 20
+
+class Sink(Protocol):
+    """Where a writer's bytes go until published: a local temporary file, or an S3 upload."""
+
+    def open(self) -> None: ...
+    def write(self, data: bytes) -> None: ...
+    def stage(self) -> None: ...
+    def publish(self, *, keep_backup: bool = False) -> None: ...
+    def unpublish(self) -> None: ...
+    def commit(self) -> None: ...
+    def discard(self) -> None: ...
 
 
 def dump_line(record: Mapping[str, Any]) -> bytes:
@@ -44,33 +51,33 @@ class ManifestWriter:
     ...     out.write({"source-ref": "s3://bucket/a.jpg"})
 
     The destination appears (or is replaced) only when the ``with`` block ends without an error.
+    A local destination that exists and is not a regular file is refused (DestinationError);
+    ``part_bytes`` is the size of an S3 upload's parts.
     """
 
-    def __init__(self, destination: Source, *, s3_client: Any = None) -> None:
+    def __init__(
+        self, destination: Source, *, s3_client: Any = None, part_bytes: int = PART_BYTES
+    ) -> None:
         self.destination = source_name(destination)
         self.lines_written = 0
-        self._s3 = S3Location.parse(self.destination) if is_s3_uri(destination) else None
+        self.is_s3 = is_s3_uri(destination)
         self._s3_client = s3_client
-        self._handle: IO[bytes] | None = None
-        self._temp_path: Path | None = None
+        self._part_bytes = part_bytes
+        self._sink: Sink | None = None
+
+    def open(self) -> None:
+        """Make the temporary file or start the upload (what ``with`` does on entry)."""
+        sink: Sink
+        if self.is_s3:
+            client, location = s3_object(self.destination, self._s3_client, "write")
+            sink = S3Sink(client, location, part_bytes=self._part_bytes)
+        else:
+            sink = LocalSink(self.destination)
+        sink.open()
+        self._sink = sink
 
     def __enter__(self) -> ManifestWriter:
-        if self._s3 is not None:
-            self._handle = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+b")
-        else:
-            final = Path(self.destination)
-            try:
-                final.parent.mkdir(parents=True, exist_ok=True)
-                fd, name = tempfile.mkstemp(
-                    dir=final.parent, prefix=f".{final.name}.", suffix=".partial"
-                )
-            except OSError as exc:
-                raise ManifestWriteError(self.destination, str(exc.strerror or exc)) from exc
-            self._temp_path = Path(name)
-            # mkstemp makes the file readable by its owner only; the manifest gets the mode any
-            # new file would get (0666 less the umask), as after a plain open().
-            os.fchmod(fd, 0o666 & ~_umask())
-            self._handle = os.fdopen(fd, "wb")
+        self.open()
         return self
 
     def write(self, record: Mapping[str, Any]) -> None:
@@ -79,9 +86,9 @@ class ManifestWriter:
 
     def write_raw(self, data: bytes) -> None:
         """Append bytes as they are (already-serialised content)."""
-        if self._handle is None:
+        if self._sink is None:
             raise RuntimeError("ManifestWriter used outside its with block")
-        self._handle.write(data)
+        self._sink.write(data)
 
     def write_all(self, records: Iterable[Mapping[str, Any]]) -> int:
         for record in records:
@@ -96,36 +103,40 @@ class ManifestWriter:
     ) -> None:
         try:
             if exc_type is None:
-                self._publish()
+                self.stage()
+                self.publish()
+                self.commit()
         finally:
-            self._discard()
+            self.discard()
 
-    def _publish(self) -> None:
-        handle = self._handle
-        assert handle is not None
-        try:
-            if self._s3 is not None:
-                handle.seek(0)
-                client = self._s3_client if self._s3_client is not None else default_s3_client()
-                client.upload_fileobj(handle, self._s3.bucket, self._s3.key)
-            else:
-                assert self._temp_path is not None
-                handle.flush()
-                os.fsync(handle.fileno())
-                handle.close()
-                os.replace(self._temp_path, self.destination)
-                self._temp_path = None
-        except Exception as exc:
-            raise ManifestWriteError(self.destination, str(exc)) from exc
+    def _opened(self) -> Sink:
+        if self._sink is None:
+            raise RuntimeError("ManifestWriter used outside its with block")
+        return self._sink
 
-    def _discard(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-        if self._temp_path is not None:
-            with contextlib.suppress(FileNotFoundError):
-                self._temp_path.unlink()
-            self._temp_path = None
+    def stage(self) -> None:
+        """Everything written is stored (synced, or every part uploaded); only publishing is
+        left."""
+        self._opened().stage()
+
+    def publish(self, *, keep_backup: bool = False) -> None:
+        """Make the output appear; ``keep_backup``: keep what it replaced until :meth:`commit`,
+        for :meth:`unpublish` (local files only)."""
+        self._opened().publish(keep_backup=keep_backup)
+
+    def unpublish(self) -> None:
+        """Take a published output back, if it is still the one written here."""
+        self._opened().unpublish()
+
+    def commit(self) -> None:
+        """The output stays: drop what was kept for :meth:`unpublish`."""
+        self._opened().commit()
+
+    def discard(self) -> None:
+        """Remove the temporary file or abort the upload, if not published; always safe."""
+        if self._sink is not None:
+            self._sink.discard()
+            self._sink = None
 
 
 def write_manifest(
@@ -140,16 +151,3 @@ def write_bytes(destination: Source, data: bytes, *, s3_client: Any = None) -> N
     """Write a small file (a label category configuration) with the same all-or-nothing rule."""
     with ManifestWriter(destination, s3_client=s3_client) as writer:
         writer.write_raw(data)
-
-
-def _umask() -> int:
-    """The process's umask (read from /proc where there is one: setting it is not thread-safe)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except OSError:
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask

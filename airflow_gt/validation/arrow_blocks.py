@@ -10,6 +10,8 @@ caller reads the block line by line with the exact reader, which also names any 
   exactly one object per line;
 - the block is valid UTF-8 (Arrow does not check strings it is not asked to type);
 - no ``NaN`` or ``Infinity`` (Arrow accepts them; JSON does not) and no ``null`` anywhere;
+- no line nests arrays and objects deeper than the manifest reader allows (``nesting.py``):
+  Arrow reads deeper lines, and crashes the process (SIGSEGV) on tens of thousands of levels;
 - every declared field has its declared type in every line (Arrow raises otherwise; so does a
   key given twice in one object).
 """
@@ -22,6 +24,8 @@ from typing import Any
 import numpy
 import pyarrow
 import pyarrow.json
+
+from airflow_gt.manifests.nesting import block_within_limit
 
 _REFUSED_TOKENS = ((b"l", b"null"), (b"N", b"NaN"), (b"I", b"Infinity"))
 _NEWLINE, _OPEN_BRACE = ord("\n"), ord("{")
@@ -52,6 +56,8 @@ def read_block(block: bytes, lines: int, fields: list[Any]) -> pyarrow.Table | N
             return None
     # A search for one byte is many times faster than for a word: most blocks have no N or I.
     if any(first in block and token in block for first, token in _REFUSED_TOKENS):
+        return None
+    if not block_within_limit(block):
         return None
     options = pyarrow.json.ParseOptions(
         explicit_schema=pyarrow.schema(fields), unexpected_field_behavior="infer"

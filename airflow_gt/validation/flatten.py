@@ -5,7 +5,10 @@ chunk of lines into plain column lists that GX checks with column expectations:
 
 - ``lines``: one row per manifest line, for every type (where the data is, whether it failed);
 - ``labels``: one row per labeled line, with the metadata every type has, and the type's own
-  per-line columns;
+  per-line columns. A line with a label is labeled unless its metadata has ``failure-reason``:
+  a label whose metadata is missing, not an object, or without ``type`` is a labeled line whose
+  ``metadata_type`` says so (``(no X-metadata)``...), so the suite's metadata type expectation
+  fails on it, as chaining refuses it (``manifests/label_state.py``);
 - frames of the type's parts, one row per part: ``boxes``, ``classes``, ``colors``, ``entities``...
 
 Every frame has a ``line`` column, the 1-based manifest line, so a failing value is reported with
@@ -64,13 +67,14 @@ class Flattener:
         lines = frames["lines"]
         labels = frames["labels"]
         attribute, metadata_key = self.attribute, self.metadata_key
+        no_metadata: dict[str, Any] = {}
         for number, record in chunk:
             metadata = record.get(metadata_key)
             if type(metadata) is not dict:
                 metadata = None
             failed = metadata is not None and "failure-reason" in metadata
             value = record.get(attribute)
-            labeled = value is not None and metadata is not None and not failed
+            labeled = attribute in record and not failed  # a null label is a label, wrong
             source_ref = record.get("source-ref")
             lines["line"].append(number)
             lines["source"].append(source_ref if source_ref is not None else record.get("source"))
@@ -79,14 +83,26 @@ class Flattener:
             lines["labeled"].append(labeled)
             lines["failed"].append(int(failed))
             if labeled:
-                assert metadata is not None
+                meta = no_metadata if metadata is None else metadata
+                metadata_type = meta.get("type")
                 labels["line"].append(number)
-                labels["metadata_type"].append(metadata.get("type"))
-                labels["job_name"].append(metadata.get("job-name"))
-                labels["human_annotated"].append(metadata.get("human-annotated"))
-                labels["creation_date"].append(metadata.get("creation-date"))
-                self.flatten_label(number, record, value, metadata, frames)
+                labels["metadata_type"].append(
+                    self.missing_type(record) if metadata_type is None else metadata_type
+                )
+                labels["job_name"].append(meta.get("job-name"))
+                labels["human_annotated"].append(meta.get("human-annotated"))
+                labels["creation_date"].append(meta.get("creation-date"))
+                self.flatten_label(number, record, value, meta, frames)
         return frames
+
+    def missing_type(self, record: Mapping[str, Any]) -> str:
+        """The ``metadata_type`` of a labeled line without a metadata type: what is missing."""
+        key = self.metadata_key
+        if key not in record:
+            return f"(no {key})"
+        if type(record[key]) is not dict:
+            return f"({key} is not an object)"
+        return f"(no type in {key})"
 
     def arrow_fields(self) -> list[Any] | None:
         """The top-level fields (``pyarrow.Field``) ``flatten_table`` reads, or None where the

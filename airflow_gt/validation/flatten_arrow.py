@@ -44,8 +44,9 @@ def child(array: Any, name: str) -> Any:
 
 
 def numbers(array: Any) -> Array:
-    """A numeric Arrow array as float64, NaN where it is null."""
-    result: Array = array.cast(NUMBER).to_numpy(zero_copy_only=False)
+    """A numeric Arrow array as float64, NaN where it is null. An integer beyond 2**53 becomes
+    the nearest float64, as it does when a JSON reader parses it as a number."""
+    result: Array = array.cast(NUMBER, safe=False).to_numpy(zero_copy_only=False)
     return result
 
 
@@ -60,16 +61,19 @@ def lengths(lists: Any) -> Array:
 
 
 def common_frames(table: Any, first: int, attribute: str,
-                  metadata_key: str) -> tuple[ArrayFrames, Any]:
+                  metadata_key: str) -> tuple[ArrayFrames, Any] | None:
     """The ``lines`` frame and the common columns of the ``labels`` frame, and the table of the
-    labeled lines, for the type's own columns."""
+    labeled lines, for the type's own columns; None where a line has a label but no metadata or
+    no metadata type, which only ``Flattener.flatten`` marks (its ``missing_type``)."""
     rows = table.num_rows
     line = numpy.arange(first, first + rows, dtype=numpy.int64)
     source_ref = table.column("source-ref").combine_chunks()
     source = table.column("source").combine_chunks()
     metadata = table.column(metadata_key).combine_chunks()
     failed = present(metadata) & present(child(metadata, "failure-reason"))
-    labeled = present(table.column(attribute)) & present(metadata) & ~failed
+    labeled = present(table.column(attribute)) & ~failed
+    if not (present(metadata) & present(child(metadata, "type")))[labeled].all():
+        return None
     lines = {
         "line": line,
         "source": pc.coalesce(source_ref, source),

@@ -54,7 +54,10 @@ class BoundingBoxFlattener(Flattener):
         from airflow_gt.validation.flatten_arrow import common_frames
         from airflow_gt.validation.flatten_boxes_arrow import box_frames
 
-        frames, labeled = common_frames(table, first, self.attribute, self.metadata_key)
+        common = common_frames(table, first, self.attribute, self.metadata_key)
+        if common is None:
+            return None
+        frames, labeled = common
         return frames if box_frames(labeled, self.attribute, self.metadata_key, frames) else None
 
     def flatten_label(self, number_: int, record: Mapping[str, Any], value: Any,
@@ -104,7 +107,8 @@ class BoundingBoxFlattener(Flattener):
             confidence = entry.get("confidence")
             add_line(line)
             add_class_id(class_id if type(class_id) in numbers else None)
-            add_class_name(class_map.get(str(class_id)))
+            class_name = class_map.get(str(class_id))
+            add_class_name(class_name if type(class_name) is str else None)
             add_left(left)
             add_top(top)
             add_width(width)

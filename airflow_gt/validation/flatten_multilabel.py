@@ -10,7 +10,8 @@ confidence), both keyed by the index as a string::
         "type": "groundtruth/image-classification-multilabel", ...}
 
 Each class of a label is a row of the ``classes`` frame. A line whose label, class-map or
-confidence-map is not of the right JSON type fails that rule alone: the columns that need it are
+confidence-map is not of the right JSON type (a class-map maps class indexes to class names)
+fails that rule alone: the columns that need it are
 left empty (None) there, and the suite skips empty values.
 """
 
@@ -45,7 +46,9 @@ class MultiLabelFlattener(Flattener):
         class_map = metadata.get("class-map")
         confidences = metadata.get("confidence-map")
         labels["label_type"].append(json_type(value))
-        labels["class_map_type"].append(json_type(class_map))
+        labels["class_map_type"].append(
+            "object" if _is_class_map(class_map) else _not_a_class_map(class_map)
+        )
         labels["confidence_map_type"].append(json_type(confidences))
         class_map = class_map if type(class_map) is dict else None
         confidences = confidences if type(confidences) is dict else None
@@ -95,6 +98,20 @@ class MultiLabelFlattener(Flattener):
                     json_type(confidence) if confidences is not None and key in confidences
                     else None)
         return keys
+
+
+def _is_class_map(value: Any) -> bool:
+    """An object of class index (``"0"``, ``"12"``) to class name."""
+    return type(value) is dict and all(
+        key.isdecimal() and key.isascii() and type(name) is str for key, name in value.items()
+    )
+
+
+def _not_a_class_map(value: Any) -> str:
+    """What ``class_map_type`` says of a class-map that is not index to name."""
+    if type(value) is not dict:
+        return json_type(value)
+    return "object, not class index to class name"
 
 
 class ImageMultiLabelFlattener(MultiLabelFlattener):

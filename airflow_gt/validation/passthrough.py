@@ -26,7 +26,8 @@ from typing import Any
 
 from airflow_gt.manifests.reader import read_manifest
 from airflow_gt.validation.flatten import Chunk, Flattener, Frames, new_frame
-from airflow_gt.validation.validator import AttributeValidation, Target
+from airflow_gt.validation.targets import Target
+from airflow_gt.validation.validator import AttributeValidation
 
 PASSTHROUGH_ATTRIBUTE = "(pass-through)"
 PASSTHROUGH_JOB_TYPE = "passthrough"

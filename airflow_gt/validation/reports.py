@@ -7,7 +7,7 @@
   fetched): a pass/fail banner, then per label attribute every expectation with its rule, its
   counts or observed value, and the sample failing lines. Every value from the data is escaped.
 - ``write_reports``: both files, ``validation-report.json`` and ``validation-report.html``, into a
-  local folder or under an ``s3://`` prefix, each written all-or-nothing.
+  local folder or under an ``s3://`` prefix, as one output group: both appear, or neither.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 
 import orjson
 
+from airflow_gt.manifests.output_group import OutputGroup
 from airflow_gt.manifests.storage import is_s3_uri
-from airflow_gt.manifests.writer import write_bytes
 from airflow_gt.validation.results import (
     AttributeResult,
     ExpectationOutcome,
@@ -62,13 +62,20 @@ def write_reports(
     result: ValidationResult, directory: str | Path, *, s3_client: Any = None
 ) -> ReportLocations:
     """Write the JSON summary and the HTML report into ``directory`` (a folder or ``s3://``
-    prefix); returns where they are."""
-    locations = ReportLocations(
+    prefix), both or neither; returns where they are."""
+    locations = report_locations(directory)
+    outputs = OutputGroup([locations.json, locations.html], s3_client=s3_client)
+    with outputs as (summary_out, page_out):
+        summary_out.write_raw(summary_json(result))
+        page_out.write_raw(render_html(result).encode("utf-8"))
+    return locations
+
+
+def report_locations(directory: str | Path) -> ReportLocations:
+    """Where ``write_reports`` puts the two reports under ``directory``."""
+    return ReportLocations(
         json=_child(directory, JSON_REPORT), html=_child(directory, HTML_REPORT)
     )
-    write_bytes(locations.json, summary_json(result), s3_client=s3_client)
-    write_bytes(locations.html, render_html(result).encode("utf-8"), s3_client=s3_client)
-    return locations
 
 
 def _child(directory: str | Path, name: str) -> str:

@@ -8,7 +8,8 @@ or in a worker process) and merges the chunk's results into the running result. 
 few chunks of typed columns, never the manifest.
 
 The label attributes to check are those found in the first block of lines with data (every
-chained job's label, each with its own type's suite), or the one ``label_attribute`` names.
+chained job's label, each with its own type's suite), or the one ``label_attribute`` names
+(``targets.py``).
 """
 
 from __future__ import annotations
@@ -16,18 +17,15 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airflow_gt.exceptions import ConfigurationError
-from airflow_gt.manifests.attributes import label_attributes
-from airflow_gt.manifests.job_types import job_type as lookup_job_type
 from airflow_gt.manifests.reader import LineParser
 from airflow_gt.manifests.storage import source_name
 from airflow_gt.validation.chunk_feed import Block, ChunkFeed, GatheredChunk, read_blocks
-from airflow_gt.validation.flatten import Chunk, Flattener
+from airflow_gt.validation.flatten import Flattener
 from airflow_gt.validation.flatteners import flattener_for
 from airflow_gt.validation.gx_pool import GxPool, RunnerSpec
 from airflow_gt.validation.gx_runner import ChunkOutcome
@@ -38,6 +36,7 @@ from airflow_gt.validation.results import (
     ValidationResult,
 )
 from airflow_gt.validation.suites import SuiteSpec, load_suite
+from airflow_gt.validation.targets import Target, check_found, find_targets
 
 if TYPE_CHECKING:
     from airflow_gt.validation.frames import ArrayFrames
@@ -46,60 +45,6 @@ DEFAULT_CHUNK_LINES = 50_000
 SUB_CHUNK_LINES = 10_000
 MAX_PENDING_CHUNKS = 1
 AGGREGATE_EXPECTATIONS = frozenset({"expect_column_mean_to_be_between"})
-MODERATION_KEYS = {
-    "content-moderation-groundtruth": "moderation-input",
-    "detect-moderation-labels": "moderation-output",
-}
-
-
-@dataclass(frozen=True)
-class Target:
-    """One label attribute to check, and the job type whose suite checks it."""
-
-    attribute: str
-    metadata_key: str
-    job_type: str
-
-
-def _job_type_name(value: str) -> str:
-    if value in MODERATION_KEYS.values():
-        return value
-    return lookup_job_type(value).name
-
-
-def find_targets(chunk: Chunk, label_attribute: str | None, job_type: str | None) -> list[Target]:
-    """The label attributes of the first chunk's lines, in the order they first appear."""
-    found: dict[str, Target] = {}
-    for _, record in chunk:
-        for key, kind in MODERATION_KEYS.items():
-            if key in record and key not in found:
-                found[key] = Target(key, key, kind)
-        for attribute in label_attributes(record):
-            known = attribute.job_type
-            if attribute.name not in found and known is not None:
-                found[attribute.name] = Target(attribute.name, attribute.metadata_key, known.name)
-    targets = list(found.values())
-    if label_attribute is not None:
-        named = [t for t in targets if label_attribute in (t.attribute, t.metadata_key[:-9])]
-        if not named:
-            if job_type is None:
-                raise ConfigurationError(
-                    "label_attribute", f"no label {label_attribute!r} in the first "
-                    f"{len(chunk)} lines; give --job-type to check it anyway"
-                )
-            base = label_attribute.removesuffix("-ref")
-            named = [Target(label_attribute, base + "-metadata", _job_type_name(job_type))]
-        targets = named
-    if job_type is not None:
-        wanted = _job_type_name(job_type)
-        targets = [Target(t.attribute, t.metadata_key, wanted) for t in targets
-                   if label_attribute is not None or t.job_type == wanted]
-    if not targets:
-        raise ConfigurationError(
-            "label_attribute", "found no label attribute in the first "
-            f"{len(chunk)} lines; name one with --label-attribute and --job-type"
-        )
-    return targets
 
 
 class AttributeValidation:
@@ -228,7 +173,12 @@ def validate_manifest(
             break
     if not leading or not leading[-1].records:
         raise ConfigurationError("source", f"{source_name(source)} has no lines to validate")
-    targets = find_targets(leading[-1].records, label_attribute, job_type)
+    first_data = leading[-1].records
+    following = next(blocks, None)  # whether the first block with data is all there is
+    if following is not None:
+        leading.append(following)
+    targets = find_targets(first_data, label_attribute, job_type, source=source_name(source),
+                           whole_file=following is None)
     validations = [AttributeValidation(target, parameters) for target in targets]
     if input_manifest is not None:
         from airflow_gt.validation.passthrough import PassthroughValidation  # imports this module
@@ -250,6 +200,8 @@ def validate_manifest(
         feed.close()
         if pool is not None:
             pool.close()
+    check_found(targets, [(v.labeled, v.failed) for v in validations[:len(targets)]],
+                source_name(source))
     return ValidationResult(
         source_name(source), feed.objects, [validation.result() for validation in validations]
     )

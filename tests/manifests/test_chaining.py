@@ -137,6 +137,32 @@ MIXED = [
 ]
 
 
+def masks(n: int) -> dict[str, Any]:
+    """A semantic-segmentation output line, for the tasks that verify or adjust masks."""
+    return {
+        "source-ref": image(n),
+        "city-streets-ref": f"s3://my-images/masks/{n:04d}.png",
+        "city-streets-metadata": {
+            "internal-color-map": {
+                "0": {"class-name": "BACKGROUND", "confidence": 0.9, "hex-color": "#ffffff"},
+            },
+            "type": "groundtruth/semantic-segmentation",
+            "human-annotated": "yes",
+            "creation-date": DATE,
+            "job-name": "label-city-streets",
+        },
+    }
+
+
+def failed_mask(n: int) -> dict[str, Any]:
+    line = failed(n, attribute="city-streets")
+    line["city-streets-metadata"]["type"] = "groundtruth/semantic-segmentation"
+    return line
+
+
+MASKS = [masks(1), failed_mask(2), unlabeled(3), masks(4)]
+
+
 # --- status ---------------------------------------------------------------------------------
 
 
@@ -669,10 +695,10 @@ def test_metadata_and_ref_messages(tmp_path: Path) -> None:
 def test_names_that_follow_the_rules_are_accepted(
     tmp_path: Path, new: str, follow_up: Any
 ) -> None:
-    source = write(tmp_path / "output.manifest", MIXED)
+    source = write(tmp_path / "output.manifest", MASKS)
     out = tmp_path / "input.manifest"
     result = chain_manifest(source, out, new_label_attribute=new, follow_up=follow_up)
-    assert result.lines_written == len(MIXED)
+    assert result.lines_written == len(MASKS)
     assert out.read_bytes() == source.read_bytes()
 
 
@@ -688,7 +714,7 @@ def test_follow_up_task_given_by_name_refuses_ref(tmp_path: Path) -> None:
 
 
 def test_follow_up_task_given_by_name_accepts_a_valid_name(tmp_path: Path) -> None:
-    source = write(tmp_path / "output.manifest", MIXED)
+    source = write(tmp_path / "output.manifest", MASKS)
     out = tmp_path / "input.manifest"
     result = chain_manifest(
         source,
@@ -696,7 +722,7 @@ def test_follow_up_task_given_by_name_accepts_a_valid_name(tmp_path: Path) -> No
         new_label_attribute="verify-masks",
         follow_up="VerificationSemanticSegmentation",
     )
-    assert result.lines_written == len(MIXED)
+    assert result.lines_written == len(MASKS)
 
 
 # --- lines with several jobs' labels --------------------------------------------------------

@@ -10,7 +10,9 @@ from airflow_gt.manifests.job_types import (
     JOB_TYPES,
     LAMBDA_ACCOUNTS,
     LabelShape,
+    audited_job_types,
     built_in_task,
+    follow_up_kind,
     job_type,
     job_type_of_metadata,
     lambda_arn,
@@ -87,6 +89,41 @@ def test_adjustment_and_verification_tasks_are_audits() -> None:
     assert {t.name for t in tasks_for_job_type("label-verification")} == {
         "VerificationBoundingBox", "VerificationSemanticSegmentation"
     }
+
+
+def test_each_audit_task_works_on_the_job_type_it_verifies_or_adjusts() -> None:
+    audited = {name: task.audits for name, task in BUILT_IN_TASKS.items() if task.audit}
+    assert audited["VerificationBoundingBox"] == "object-detection"
+    assert audited["VerificationSemanticSegmentation"] == "semantic-segmentation"
+    for name, kind in audited.items():
+        if name.startswith("Adjustment"):  # an adjustment writes the type it adjusts
+            assert kind == BUILT_IN_TASKS[name].job_type
+        assert kind in JOB_TYPES
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "accepted"),
+    [
+        ("VerificationSemanticSegmentation", ("semantic-segmentation",)),
+        ("AdjustmentBoundingBox", ("object-detection",)),
+        ("label-verification", ("object-detection", "semantic-segmentation")),
+        ("groundtruth/label-verification", ("object-detection", "semantic-segmentation")),
+        ("BoundingBox", None),
+        ("object-detection", None),  # also a new bounding-box job, which follows anything
+        ("semantic-segmentation", None),
+        ("image-classification", None),
+    ],
+)
+def test_which_labels_a_follow_up_works_on(
+    follow_up: str, accepted: tuple[str, ...] | None
+) -> None:
+    assert audited_job_types(follow_up_kind(follow_up)) == accepted
+
+
+def test_an_unknown_follow_up_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="job_type: unknown job type 'Verify'"):
+        follow_up_kind("Verify")
+    assert follow_up_kind(BUILT_IN_TASKS["BoundingBox"]) is BUILT_IN_TASKS["BoundingBox"]
 
 
 def test_lambda_arns_per_region() -> None:

@@ -218,6 +218,29 @@ def test_a_multilabel_index_missing_from_the_class_map_is_a_format_error(tmp_pat
         to_moderation(source, tmp_path / "out.manifest", label_attribute=ATTRIBUTE)
 
 
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        (None, "has a label but no metadata 'moderation-metadata'"),
+        ("image-classification", "'moderation-metadata' must be an object, found a string"),
+        ({"class-name": "Nudity"}, "'moderation-metadata' has no 'type' string"),
+    ],
+    ids=["no-metadata", "metadata-not-object", "no-type"],
+)
+def test_a_label_without_usable_metadata_is_a_format_error_not_unlabeled(
+    tmp_path: Path, metadata: Any, message: str
+) -> None:
+    record = classification(2, "Nudity")
+    if metadata is None:
+        del record[f"{ATTRIBUTE}-metadata"]
+    else:
+        record[f"{ATTRIBUTE}-metadata"] = metadata
+    source = write(tmp_path / "output.manifest", [classification(1, "Nudity"), record])
+    with pytest.raises(LabelFormatError, match=rf"output.manifest, line 2: .*{message}"):
+        to_moderation(source, tmp_path / "out.manifest", label_attribute=ATTRIBUTE)
+    assert not (tmp_path / "out.manifest").exists()
+
+
 def test_a_label_attribute_no_line_carries_is_a_bad_argument(tmp_path: Path) -> None:
     source = write(tmp_path / "output.manifest", [multilabel(1, ["Nudity"])])
     with pytest.raises(ConfigurationError, match="label attribute 'species'"):
