@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from airflow_gt.manifests.reader import read_manifest
 from tests.conftest import s3_keys
 
 LINES = 300_000
@@ -40,11 +41,40 @@ def big_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _default_signals() -> None:
+    # A command started from a background job (CI under nohup or `&`) inherits SIGINT ignored,
+    # and rightly keeps it ignored; these tests are about a terminal's Ctrl-C, so they start it
+    # as a terminal would.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 def start(env: dict[str, str] | None = None, *argv: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "airflow_gt.cli", *argv], env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_default_signals,
     )
+
+
+def test_a_command_started_ignoring_sigint_keeps_ignoring_it(
+    tmp_path: Path, big_manifest: Path
+) -> None:
+    # nohup's promise: a signal the command was started ignoring stays ignored.
+    def ignore_sigint() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    out = tmp_path / "out.manifest"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "airflow_gt.cli", "chain", str(big_manifest), "--out", str(out),
+         "--new-label-attribute", "verify"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=ignore_sigint,
+    )
+    wait_for(lambda: bool(partials(tmp_path)), process)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert (process.returncode, stderr) == (0, "")
+    assert len(list(read_manifest(out))) == LINES
 
 
 def wait_for(condition: Callable[[], bool], process: subprocess.Popen[str]) -> None:

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator
 
 import pytest
 
 from airflow_gt.exceptions import Interrupted
 from airflow_gt.interrupts import deferred, signals_raise
+
+
+@pytest.fixture(autouse=True)
+def terminal_signals() -> Iterator[None]:
+    """SIGINT as a terminal gives it, also when the tests run in a background job (which starts
+    with SIGINT ignored, and ``signals_raise`` leaves an ignored signal ignored)."""
+    before = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
 
 
 def test_a_signal_raises_interrupted_and_the_handlers_are_put_back() -> None:
