@@ -234,6 +234,16 @@ def _port(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
+
+
 def _add_to_moderation_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", help="Ground Truth output manifest: local path or s3:// URI")
     parser.add_argument("--label-attribute", required=True, help="the job's label attribute")
@@ -312,6 +322,9 @@ def _add_local_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds an adapter version trains")
     parser.add_argument("--bucket", action="append", default=[],
                         help="create this S3 bucket at start (repeatable)")
+    parser.add_argument("--body-timeout", type=_seconds, default=20.0, metavar="S",
+                        help="seconds a client has to send a request's body before it is "
+                        "refused with a 400 (default 20)")
 
 
 def _local(args: argparse.Namespace) -> None:

@@ -81,13 +81,16 @@ class LabelingJobResult:
     status: str
     output_manifest_uri: str
     label_counters: LabelCounters
+    final_active_learning_model_arn: str | None = None
+    """With automated data labeling, the last model it trained (for a later job to start from)."""
 
     @classmethod
     def from_description(cls, description: Mapping[str, Any]) -> LabelingJobResult:
         """The result as of this answer; before the job ends, ``output_manifest_uri`` is where
         Ground Truth will write the output manifest."""
         name = str(description["LabelingJobName"])
-        written = (description.get("LabelingJobOutput") or {}).get("OutputDatasetS3Uri")
+        output = description.get("LabelingJobOutput") or {}
+        written = output.get("OutputDatasetS3Uri")
         if written is None:
             output_path = description["OutputConfig"]["S3OutputPath"]
             written = LabelingJobOutputLayout(output_path, name).output_manifest
@@ -97,16 +100,21 @@ class LabelingJobResult:
             status=str(description.get("LabelingJobStatus", "")),
             output_manifest_uri=str(written),
             label_counters=LabelCounters.from_description(description),
+            final_active_learning_model_arn=output.get("FinalActiveLearningModelArn"),
         )
 
     def to_xcom(self) -> dict[str, Any]:
-        return {
+        """The result as XCom; ``final_active_learning_model_arn`` only when the job has one."""
+        value = {
             "job_name": self.job_name,
             "job_arn": self.job_arn,
             "status": self.status,
             "output_manifest_uri": self.output_manifest_uri,
             "label_counters": self.label_counters.to_json(),
         }
+        if self.final_active_learning_model_arn is not None:
+            value["final_active_learning_model_arn"] = self.final_active_learning_model_arn
+        return value
 
 
 def job_summary(description: Mapping[str, Any]) -> dict[str, Any]:

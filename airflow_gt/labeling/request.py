@@ -3,8 +3,9 @@
 :class:`LabelingJobArguments` holds what a user says (a built-in task type, label names as a
 list, a price in dollars) and turns it into the request AWS wants: the region's PRE- and ACS-
 Lambda functions for the task, the label category file's URI, the price in dollars, cents and
-tenths of a cent. It checks, when made, what can be known before calling AWS: the task type, the
-label attribute rules for that task, the label categories the task needs.
+tenths of a cent, automated data labeling as the region's built-in algorithm for the task. It
+checks, when made, what can be known before calling AWS: the task type, the label attribute rules
+for that task, the label categories the task needs, that automated labeling fits the task.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from airflow_gt.exceptions import ConfigurationError, LabelCategoryConfigError
 from airflow_gt.manifests.attributes import validate_label_attribute_name
+from airflow_gt.manifests.auto_labeling import algorithm_arn, algorithm_for
 from airflow_gt.manifests.categories import LabelCategoryConfig
 from airflow_gt.manifests.job_types import BuiltInTask, built_in_task
 from airflow_gt.manifests.storage import S3Location
@@ -56,6 +58,12 @@ class LabelingJobArguments:
     Give the label categories either as ``label_categories`` (a list of label names, uploaded as
     the category file) or as ``label_category_config_uri`` (a file already in S3), and the worker
     UI either as ``ui_template_uri`` (image and text tasks) or ``human_task_ui_arn``.
+
+    ``automated_labeling`` is True (the task's built-in algorithm) or the algorithm's name
+    (``image-classification``, ``text-classification``, ``object-detection``,
+    ``semantic-segmentation``), which must be the task's; it becomes
+    ``LabelingJobAlgorithmsConfig`` with the region's algorithm ARN.
+    ``initial_active_learning_model_arn`` (a former job's ``FinalActiveLearningModelArn``) needs it.
     """
 
     task_type: str
@@ -82,6 +90,8 @@ class LabelingJobArguments:
     max_labeled_percentage: int | None = None
     output_kms_key_id: str | None = None
     tags: Mapping[str, str] | None = None
+    automated_labeling: bool | str = False
+    initial_active_learning_model_arn: str | None = None
 
     def __post_init__(self) -> None:
         task = self.task
@@ -105,6 +115,25 @@ class LabelingJobArguments:
         self.categories()  # checks the labels for the task now, not after the upload
         if self.public_workforce_price is not None:
             workforce_price(self.public_workforce_price)
+        self.algorithm()
+
+    def algorithm(self) -> str | None:
+        """The automated labeling algorithm asked for, checked against the task; None if none."""
+        if self.automated_labeling is False:
+            if self.initial_active_learning_model_arn is not None:
+                raise ConfigurationError(
+                    "initial_active_learning_model_arn", "needs automated_labeling"
+                )
+            return None
+        algorithm = algorithm_for(self.task)
+        chosen = self.automated_labeling
+        if chosen is not True and chosen != algorithm:
+            raise ConfigurationError(
+                "automated_labeling",
+                f"{chosen!r}: {self.task.name} is labeled by the {algorithm!r} algorithm; give "
+                "True or that name",
+            )
+        return algorithm
 
     @property
     def task(self) -> BuiltInTask:
@@ -184,6 +213,11 @@ class LabelingJobArguments:
         }
         if stopping:
             request["StoppingConditions"] = stopping
+        if self.algorithm() is not None:
+            config = {"LabelingJobAlgorithmSpecificationArn": algorithm_arn(task, region)}
+            if self.initial_active_learning_model_arn is not None:
+                config["InitialActiveLearningModelArn"] = self.initial_active_learning_model_arn
+            request["LabelingJobAlgorithmsConfig"] = config
         if self.tags:
             request["Tags"] = [{"Key": key, "Value": value} for key, value in self.tags.items()]
         return request

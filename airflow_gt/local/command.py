@@ -60,7 +60,7 @@ def serve(args: argparse.Namespace) -> None:
     check_address(args.host, args.port)
     stand_in = LocalAws(
         args.host, args.port, seed=args.seed, faults=faults, workforce=workforce,
-        training=training,
+        training=training, body_timeout=args.body_timeout,
     )
     stopped = threading.Event()
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_gt.exceptions import AirflowGtError
+from airflow_gt.local.auto_labeling_run import AutoLabelingRun, start_auto_labeling
 from airflow_gt.local.clock import to_datetime
 from airflow_gt.local.errors import AwsError, validation_error
 from airflow_gt.local.labeling_requests import (
@@ -36,7 +37,7 @@ from airflow_gt.local.workforce import (
     plan_schedule,
     worker_ids,
 )
-from airflow_gt.manifests.attributes import find_label_attribute
+from airflow_gt.manifests.auto_labeling import MINIMUM_OBJECTS
 from airflow_gt.manifests.layout import LabelingJobOutputLayout
 from airflow_gt.manifests.reader import parse_lines
 from airflow_gt.manifests.storage import S3Location
@@ -87,8 +88,16 @@ class LabelingJob:
         if self.failure_reason is not None:
             description["FailureReason"] = self.failure_reason
         if self.output_uri is not None:
-            description["LabelingJobOutput"] = {"OutputDatasetS3Uri": self.output_uri}
+            description["LabelingJobOutput"] = self.output()
         return description
+
+    def output(self) -> dict[str, str]:
+        """``LabelingJobOutput``: the output manifest, and automated labeling's last model."""
+        output = {"OutputDatasetS3Uri": str(self.output_uri)}
+        model = self.run.final_model_arn if self.run is not None else None
+        if model is not None:
+            output["FinalActiveLearningModelArn"] = model
+        return output
 
     def summary(self) -> dict[str, Any]:
         human = self.request["HumanTaskConfig"]
@@ -110,7 +119,7 @@ class LabelingJob:
         if self.failure_reason is not None:
             summary["FailureReason"] = self.failure_reason
         if self.output_uri is not None:
-            summary["LabelingJobOutput"] = {"OutputDatasetS3Uri": self.output_uri}
+            summary["LabelingJobOutput"] = self.output()
         return summary
 
 
@@ -123,6 +132,9 @@ class LabelingJobService(Service):
         super().__init__(context)
         self.config = config or WorkforceConfig()
         self.jobs: dict[tuple[str, str], LabelingJob] = {}
+        self.models: dict[str, tuple[str, int]] = {}
+        """Automated labeling's final models, by ARN: algorithm and objects trained on (an
+        ``InitialActiveLearningModelArn`` must be one of them)."""
 
     def handlers(self) -> Mapping[str, Handler]:
         return {
@@ -139,7 +151,7 @@ class LabelingJobService(Service):
         existing = self.jobs.get((request.region, name))
         if existing is not None:
             raise resource_in_use(name, existing.arn)
-        spec = check_create_request(params, request.region, self.context.s3)
+        spec = check_create_request(params, request.region, self.context.s3, self.models)
         now = self.context.clock.now()
         arn = self.arn(request, f"labeling-job/{name.lower()}")
         code = hashlib.sha256(f"{arn}\0{now}".encode()).hexdigest()[:12].upper()
@@ -197,8 +209,12 @@ class LabelingJobService(Service):
                 until = min(now, job.stop_requested)
             if job.run.advance(until):
                 job.modified = max(job.modified, min(now, until))
+            if job.run.failure_reason is not None:
+                job.set_status("Failed", now, job.run.failure_reason)
+                return
             if job.run.finished and job.status == "InProgress":
                 job.output_uri = job.run.write_output()
+                self._keep_model(job)
                 job.set_status("Completed", now)
             elif job.run.limit_reached and job.status == "InProgress":
                 job.stop_requested = now
@@ -209,7 +225,13 @@ class LabelingJobService(Service):
         ):
             if job.run is not None:
                 job.output_uri = job.run.write_output()
+                self._keep_model(job)
             job.set_status("Stopped", now)
+
+    def _keep_model(self, job: LabelingJob) -> None:
+        run = job.run
+        if isinstance(run, AutoLabelingRun) and run.final_model_arn is not None:
+            self.models[run.final_model_arn] = (run.plan.spec.algorithm, run.trained_objects)
 
     def _start(self, job: LabelingJob, at: float) -> None:
         forced = self.context.faults.forced_failure(job.spec.name)
@@ -227,18 +249,21 @@ class LabelingJobService(Service):
         spec = job.spec
         lines = _read_input(self.context, spec)
         states = object_states(lines)
+        if spec.auto_labeling is not None and len(states) < MINIMUM_OBJECTS:
+            # Checked at create time too; the manifest was replaced by a shorter one since.
+            raise _JobFailure(
+                f"{spec.manifest_uri} has {len(states)} data objects; automated data labeling "
+                f"needs at least {MINIMUM_OBJECTS}"
+            )
         seed = self.context.seed
         team = worker_ids(seed, job.request["HumanTaskConfig"]["WorkteamArn"], job.region,
                           max(self.config.workers, spec.workers_per_object))
-        schedule = plan_schedule(
-            ScheduleRequest(
-                seed=seed, job_name=spec.name, objects=len(states), start=at,
-                workers_per_object=spec.workers_per_object,
-                max_concurrent=spec.max_concurrent_tasks,
-                time_limit=float(spec.task_time_limit),
-                effort=TASK_EFFORT.get(spec.task.job_type, 1.0), team=team,
-            ),
-            self.config,
+        schedule_request = ScheduleRequest(
+            seed=seed, job_name=spec.name, objects=len(states), start=at,
+            workers_per_object=spec.workers_per_object,
+            max_concurrent=spec.max_concurrent_tasks,
+            time_limit=float(spec.task_time_limit),
+            effort=TASK_EFFORT.get(spec.task.job_type, 1.0), team=team,
         )
         max_labeled = len(states)
         if spec.max_labeled_objects is not None:
@@ -258,9 +283,15 @@ class LabelingJobService(Service):
             spec.task.name, spec.categories, spec.label_attribute, self.config.skill,
             salt=str(seed),
         )
+        layout = LabelingJobOutputLayout(spec.output_path, spec.name)
+        if spec.auto_labeling is not None:
+            return start_auto_labeling(
+                spec, job.arn, settings, layout, states, simulator, self.context.s3,
+                schedule_request, self.config, at,
+            )
         return LabelingRun(
-            settings, LabelingJobOutputLayout(spec.output_path, spec.name), states, schedule,
-            simulator, self.context.s3, max_labeled,
+            settings, layout, states, plan_schedule(schedule_request, self.config), simulator,
+            self.context.s3, max_labeled,
         )
 
     def _job(self, request: Request, name: str) -> LabelingJob:
@@ -293,13 +324,8 @@ def _read_input(context: LocalContext, spec: LabelingJobSpec) -> list[tuple[byte
                 f"{spec.manifest_uri}, line {number}: the line has neither 'source-ref' nor "
                 "'source'"
             )
-        if find_label_attribute(record, spec.label_attribute) is not None or (
-            spec.label_attribute in record
-        ):
-            raise _JobFailure(
-                f"{spec.manifest_uri}, line {number}: the label attribute "
-                f"{spec.label_attribute!r} is already in the input; chain into a new name"
-            )
+    # A line that already has the label attribute is labeled over, as AWS does: see
+    # output_lines.py (chaining refuses such lines by default; that rule is ours, not AWS's).
     return list(zip(raw_lines, records, strict=True))
 
 

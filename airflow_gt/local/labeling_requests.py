@@ -2,17 +2,20 @@
 
 The server has already checked the request against botocore's model (required members, lengths,
 patterns, ranges). What is left is what AWS checks with knowledge of the world: which built-in task
-the Lambda ARNs name (and that they are the region's), the label attribute rules for that task, and
-that the input manifest, the label category file and the UI template exist in S3.
+the Lambda ARNs name (and that they are the region's), the label attribute rules for that task,
+that the input manifest, the label category file and the UI template exist in S3, and automated
+data labeling's ``LabelingJobAlgorithmsConfig`` (``auto_labeling_requests.py``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from airflow_gt.exceptions import AirflowGtError, NameRuleError
+from airflow_gt.local.auto_labeling_requests import AutoLabelingSpec, check_algorithms_config
 from airflow_gt.local.errors import AwsError, validation_error
 from airflow_gt.local.s3store import S3Store
 from airflow_gt.manifests.attributes import validate_label_attribute_name
@@ -48,6 +51,7 @@ class LabelingJobSpec:
     max_labeled_objects: int | None
     max_labeled_percentage: int | None
     public_workforce: bool
+    auto_labeling: AutoLabelingSpec | None = None
 
     @property
     def metadata_key(self) -> str:
@@ -144,19 +148,21 @@ def _check_workforce(human: dict[str, Any]) -> bool:
     return public
 
 
-def check_create_request(request: dict[str, Any], region: str, s3: S3Store) -> LabelingJobSpec:
-    """Check a CreateLabelingJob request as AWS does; raise the AwsError AWS would answer."""
+def check_create_request(
+    request: dict[str, Any], region: str, s3: S3Store,
+    models: Mapping[str, tuple[str, int]] | None = None,
+) -> LabelingJobSpec:
+    """Check a CreateLabelingJob request as AWS does; raise the AwsError AWS would answer.
+
+    :param models: the automated-labeling models earlier jobs trained (see
+        :func:`~airflow_gt.local.auto_labeling_requests.check_algorithms_config`).
+    """
     task = task_of(request, region)
     attribute = request["LabelAttributeName"]
     try:
         validate_label_attribute_name(attribute, task)
     except NameRuleError as error:
         raise validation_error(f"LabelAttributeName: {error}") from None
-    if request.get("LabelingJobAlgorithmsConfig"):
-        raise validation_error(
-            "LabelingJobAlgorithmsConfig: the local stand-in does not emulate automated data "
-            "labeling; every object is labeled by the simulated workforce"
-        )
     source = request["InputConfig"]["DataSource"]
     if "S3DataSource" not in source:
         raise validation_error(
@@ -164,7 +170,9 @@ def check_create_request(request: dict[str, Any], region: str, s3: S3Store) -> L
             "not streaming (SnsDataSource) labeling jobs"
         )
     manifest_uri = source["S3DataSource"]["ManifestS3Uri"]
-    _existing_object(s3, manifest_uri, "InputConfig.DataSource.S3DataSource.ManifestS3Uri")
+    manifest = _existing_object(
+        s3, manifest_uri, "InputConfig.DataSource.S3DataSource.ManifestS3Uri"
+    )
     output_path = request["OutputConfig"]["S3OutputPath"]
     output_bucket = S3Location.parse(output_path).bucket if output_path.startswith("s3://") else ""
     if not s3.bucket_exists(output_bucket):
@@ -174,6 +182,9 @@ def check_create_request(request: dict[str, Any], region: str, s3: S3Store) -> L
     _check_ui(s3, human)
     public = _check_workforce(human)
     categories = _categories(s3, request.get("LabelCategoryConfigS3Uri"), task)
+    auto_labeling = check_algorithms_config(
+        request, task, region, categories, manifest, models or {}
+    )
     stopping = request.get("StoppingConditions") or {}
     return LabelingJobSpec(
         name=request["LabelingJobName"],
@@ -188,6 +199,7 @@ def check_create_request(request: dict[str, Any], region: str, s3: S3Store) -> L
         max_labeled_objects=stopping.get("MaxHumanLabeledObjectCount"),
         max_labeled_percentage=stopping.get("MaxPercentageOfInputDatasetLabeled"),
         public_workforce=public,
+        auto_labeling=auto_labeling,
     )
 
 

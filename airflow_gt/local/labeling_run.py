@@ -12,6 +12,9 @@ When objects are done (by the schedule of ``workforce.py``), the run writes, und
   input line, labeled lines with their label, the others exactly as in the input;
 - ``manifests/output/output.manifest`` when the job ends.
 
+A job without automated data labeling has one iteration, ``1``; with it, each iteration's workers
+write under ``iteration-<n>`` and ``intermediate/<n>`` (see ``auto_labeling_run.py``).
+
 The label counters are counted from the same lines the intermediate manifest holds.
 """
 
@@ -24,6 +27,7 @@ from typing import Any
 import orjson
 
 from airflow_gt.local.clock import file_timestamp, iso_timestamp
+from airflow_gt.local.output_lines import output_record
 from airflow_gt.local.png import decode_png, image_size
 from airflow_gt.local.s3store import S3Store
 from airflow_gt.local.tasks import CommonMetadata, DataObject, TaskSimulator
@@ -34,7 +38,7 @@ from airflow_gt.manifests.layout import LabelingJobOutputLayout
 from airflow_gt.manifests.storage import S3Location
 from airflow_gt.manifests.writer import dump_line
 
-ITERATION = 1
+FIRST_ITERATION = 1
 
 
 def _answer_time(seconds: float) -> str:
@@ -49,6 +53,7 @@ class ObjectState:
     source: str
     line: bytes
     status: str = "unlabeled"  # labeled | failed
+    labeled_by: str = ""  # human | machine (automated data labeling), once labeled
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,10 @@ class RunSettings:
 
 class LabelingRun:
     """The objects of one job, the schedule of their answers, and what is written so far."""
+
+    failure_reason: str | None = None
+    """Why the run fails its job while it runs (see ``auto_labeling_run.py``); None if it does
+    not."""
 
     def __init__(
         self,
@@ -85,7 +94,12 @@ class LabelingRun:
         self.s3 = s3
         self.max_labeled = max_labeled
         self.position = 0
+        self.iteration = FIRST_ITERATION
+        """The iteration whose folders the workers' files go to (automated labeling has more)."""
         self.labeled = 0
+        """Objects labeled by the workers (``HumanLabeled``)."""
+        self.machine_labeled = 0
+        """Objects labeled by automated data labeling (``MachineLabeled``)."""
         self.failed = 0
         self._batches: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
 
@@ -97,19 +111,25 @@ class LabelingRun:
     def limit_reached(self) -> bool:
         return self.labeled >= self.max_labeled
 
+    @property
+    def final_model_arn(self) -> str | None:
+        """The last model automated data labeling trained; None without it."""
+        return None
+
     def counters(self) -> dict[str, int]:
+        total = self.labeled + self.machine_labeled
         return {
-            "TotalLabeled": self.labeled,
+            "TotalLabeled": total,
             "HumanLabeled": self.labeled,
-            "MachineLabeled": 0,
+            "MachineLabeled": self.machine_labeled,
             "FailedNonRetryableError": self.failed,
-            "Unlabeled": len(self.objects) - self.labeled - self.failed,
+            "Unlabeled": len(self.objects) - total - self.failed,
         }
 
     def advance(self, now: float) -> bool:
         """Consolidate every object done by ``now``; True when anything was written."""
         batch: list[PlannedObject] = []
-        while not self.finished and not self.limit_reached:
+        while self.position < len(self.schedule) and not self.limit_reached:
             planned = self.schedule[self.position]
             if planned.done_at > now:
                 break
@@ -135,10 +155,10 @@ class LabelingRun:
         consolidated = str(self.layout.root.child("annotations", "consolidated-annotation"))
         for kind, documents in zip(("request", "response"), same_second, strict=True):
             self.s3.put_uri(
-                f"{consolidated}/consolidation-{kind}/iteration-{ITERATION}/{stamp}.json",
+                f"{consolidated}/consolidation-{kind}/iteration-{self.iteration}/{stamp}.json",
                 orjson.dumps(documents),
             )
-        self.s3.put_uri(self.layout.intermediate_manifest(ITERATION), self.manifest_bytes())
+        self.s3.put_uri(self.layout.intermediate_manifest(self.iteration), self.manifest_bytes())
         return True
 
     def manifest_bytes(self) -> bytes:
@@ -205,7 +225,8 @@ class LabelingRun:
                 self.s3.put_uri(uri, data)
             label = {settings.label_attribute: result.value, settings.metadata_key: result.metadata}
         state.status = "failed" if planned.failure_reason else "labeled"
-        state.line = dump_line({**state.record, **label})
+        state.labeled_by = "human"
+        state.line = dump_line(output_record(state.record, settings.label_attribute, label))
         return self._consolidation_request(state, planned, contents), {
             "datasetObjectId": str(planned.index),
             "consolidatedAnnotation": {"content": label},
@@ -229,7 +250,7 @@ class LabelingRun:
                 }},
             }]}
             key = self.layout.worker_response_file(
-                ITERATION, planned.index, file_timestamp(answer.submitted)
+                self.iteration, planned.index, file_timestamp(answer.submitted)
             )
             self.s3.put_uri(key, orjson.dumps(document))
 

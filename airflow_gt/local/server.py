@@ -1,15 +1,19 @@
 """One loopback endpoint for S3, SNS, SQS (moto's server), SageMaker labeling jobs and Rekognition.
 
 A request whose ``X-Amz-Target`` names an operation of one of our services is answered here,
-after the checks AWS makes; everything else goes to moto's own dispatcher. Over time, a ticker
+after the checks AWS makes; everything else goes to moto's own dispatcher. Before either, the body
+is read whole (``request_body``) and the request placed (``routing``), so that a bad request gets
+the error its service sends, in that service's format, never a traceback. Over time, a ticker
 thread advances the simulations (workers answering, jobs and adapters finishing) to the clock's
 time; with a :class:`~airflow_gt.local.clock.ManualClock`, :meth:`LocalAws.advance` does it instead.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import re
+import sys
 import threading
 import time
 import uuid
@@ -30,6 +34,22 @@ from airflow_gt.local.faults import FaultInjector
 from airflow_gt.local.labeling_jobs import LabelingJobService
 from airflow_gt.local.moto_faults import moto_fault_target
 from airflow_gt.local.rekognition import RekognitionService
+from airflow_gt.local.request_body import (
+    DEFAULT_BODY_TIMEOUT,
+    SocketInput,
+    UnreadableBody,
+    read_body,
+)
+from airflow_gt.local.routing import (
+    FAILURE_OF_BODY_FAULT,
+    Destination,
+    Failure,
+    JsonCall,
+    check_query_action,
+    destination_of,
+    json_call,
+    moto_serves,
+)
 from airflow_gt.local.service import LocalContext, Request, Service
 from airflow_gt.local.shapes import validate_request
 from airflow_gt.local.workforce import WorkforceConfig
@@ -44,7 +64,12 @@ StartResponse = Callable[..., Any]
 
 
 class QuietRequestHandler(moto_request_handler()):  # type: ignore[misc]
-    """moto's request handler, without a log line per request."""
+    """moto's request handler, without a log line per request, reading through
+    :class:`~airflow_gt.local.request_body.SocketInput` so that a body read may time out."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile = io.BufferedReader(SocketInput(self.connection))
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
@@ -63,35 +88,92 @@ def region_of(environ: dict[str, Any]) -> str:
 
 
 class LocalAwsApplication:
-    """The WSGI application: our services first, moto for the rest."""
+    """The WSGI application: our services first, moto for the rest, AWS's errors for the bad.
 
-    def __init__(self, context: LocalContext, services: Iterable[Service]) -> None:
+    Every request's body is read whole first (within ``body_timeout`` seconds) and the request is
+    placed (:mod:`~airflow_gt.local.routing`), so that nothing it carries can make moto or a
+    handler fail with a traceback: a body that cannot be read, an operation nobody has, a body
+    that is not a JSON object, a service nothing here serves, each gets the 4xx the service would
+    send, in its protocol. A failure of the stand-in itself is a 5xx in that protocol too.
+    """
+
+    def __init__(
+        self, context: LocalContext, services: Iterable[Service],
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
+    ) -> None:
         self.context = context
         self.services = {service.target_prefix: service for service in services}
         self.moto = DomainDispatcherApplication(create_backend_app)
+        self.body_timeout = body_timeout
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        prefix, _, operation = environ.get("HTTP_X_AMZ_TARGET", "").partition(".")
-        service = self.services.get(prefix)
         request_id = str(uuid.uuid4())
-        if service is None or operation not in service.handlers():
-            refused = self._moto_fault(environ, request_id, start_response)
-            if refused is not None:
-                return refused
-            return self.moto(environ, start_response)  # type: ignore[no-any-return]
+        destination = destination_of(environ)
         try:
-            body = self._answer(service, operation, environ)
+            call = self._checked(environ, destination, request_id)
+            if call is not None and call.service is not None:
+                answer = self._answer(call.service, call.operation, call.params, environ)
+                start_response("200 OK", [
+                    ("Content-Type", "application/x-amz-json-1.1"),
+                    ("x-amzn-RequestId", request_id),
+                ])
+                return [answer]
         except AwsError as error:
-            start_response(
-                f"{error.status} Error",
-                [*error.headers(), ("x-amzn-RequestId", request_id)],
+            return _refuse(error, request_id, start_response)
+        refused = self._moto_fault(environ, request_id, start_response)
+        if refused is not None:
+            return refused
+        return self._moto_answer(environ, destination, request_id, start_response)
+
+    def _checked(
+        self, environ: dict[str, Any], destination: Destination, request_id: str
+    ) -> JsonCall | None:
+        """Read the body and check the request as the service would before answering it; raise
+        its refusal. Returns the JSON call it makes, None for a call of another protocol."""
+        try:
+            body = read_body(environ, self.body_timeout)
+        except UnreadableBody as unreadable:
+            failure = FAILURE_OF_BODY_FAULT[unreadable.fault]
+            raise destination.error(failure, unreadable.message, request_id) from None
+        if destination.json_call:
+            call = json_call(environ, body, destination, self.services, request_id)
+            if call.service is None and call.model is not None:  # moto's: checked here
+                validate_request(call.model.operation_model(call.operation), call.params)
+            return call
+        check_query_action(environ, destination, request_id)
+        name = destination.service_name
+        if name is not None and not moto_serves(self.moto, name):
+            raise destination.error(
+                Failure.UNKNOWN_OPERATION,
+                f"No service named {name!r} (the service in the credential scope) is served "
+                "here: the stand-in serves SageMaker, Rekognition, and what moto serves",
+                request_id,
             )
-            return [error.body()]
-        start_response(
-            "200 OK",
-            [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", request_id)],
-        )
-        return [body]
+        return None
+
+    def _moto_answer(
+        self, environ: dict[str, Any], destination: Destination, request_id: str,
+        start_response: StartResponse,
+    ) -> Iterable[bytes]:
+        """moto's answer; an operation moto lacks, or moto failing, in the service's format."""
+        try:
+            return self.moto(environ, start_response)  # type: ignore[no-any-return]
+        except NotImplementedError as error:
+            refusal = destination.error(
+                Failure.NOT_EMULATED,
+                f"The local stand-in does not emulate this operation ({error})",
+                request_id,
+            )
+            return _refuse(refusal, request_id, start_response, sys.exc_info())
+        except Exception as error:
+            log.warning(
+                "moto failed on %s %s: %s: %s", environ.get("REQUEST_METHOD"),
+                environ.get("PATH_INFO"), type(error).__name__, error,
+            )
+            refusal = destination.error(
+                Failure.INTERNAL, "We encountered an internal error. Please try again.", request_id
+            )
+            return _refuse(refusal, request_id, start_response, sys.exc_info())
 
     def _moto_fault(
         self, environ: dict[str, Any], request_id: str, start_response: StartResponse
@@ -108,14 +190,9 @@ class LocalAwsApplication:
         start_response(f"{fault.error.status} Error", fault.error.headers())
         return [fault.error.body()]
 
-    def _answer(self, service: Service, operation: str, environ: dict[str, Any]) -> bytes:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length) if length else b""
-        try:
-            params = orjson.loads(raw) if raw.strip() else {}
-        except orjson.JSONDecodeError as error:
-            message = f"the request body is not JSON: {error}"
-            raise AwsError("SerializationException", message) from None
+    def _answer(
+        self, service: Service, operation: str, params: dict[str, Any], environ: dict[str, Any]
+    ) -> bytes:
         fault = self.context.faults.draw(operation, service.throttling(), service.server_error())
         if fault.latency:
             time.sleep(fault.latency)
@@ -123,10 +200,30 @@ class LocalAwsApplication:
             raise fault.error
         validate_request(service.operation_model(operation), params)
         request = Request(operation, region_of(environ), self.context.account_id)
-        with self.context.lock:
-            service.tick()
-            result = service.handlers()[operation](request, params)
-        return orjson.dumps(result, default=_json_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+        try:
+            with self.context.lock:
+                service.tick()
+                result = service.handlers()[operation](request, params)
+            return orjson.dumps(
+                result, default=_json_default, option=orjson.OPT_PASSTHROUGH_DATETIME
+            )
+        except AwsError:
+            raise
+        except Exception:
+            log.exception("the local stand-in failed on %s.%s", service.target_prefix, operation)
+            raise service.server_error() from None
+
+
+def _refuse(
+    error: AwsError, request_id: str, start_response: StartResponse,
+    exc_info: Any = None,
+) -> list[bytes]:
+    """Send an AWS error: its status, its headers with the request id, its body."""
+    headers = error.headers()
+    if not any(name.lower() in ("x-amzn-requestid", "x-amz-request-id") for name, _ in headers):
+        headers = [*headers, ("x-amzn-RequestId", request_id)]
+    start_response(f"{error.status} Error", headers, exc_info)
+    return [error.body()]
 
 
 class LocalAws:
@@ -141,6 +238,8 @@ class LocalAws:
     :param services: factories of the emulated services, each given the shared context; by
         default the labeling-job service and the Rekognition service, set by ``workforce`` and
         ``training``.
+    :param body_timeout: seconds a client has to send a request's whole body; a body that has
+        not arrived by then is refused with a 400 in the service's format, not waited for.
     """
 
     def __init__(
@@ -154,6 +253,7 @@ class LocalAws:
         workforce: WorkforceConfig | None = None,
         training: AdapterTrainingConfig | None = None,
         services: Iterable[Callable[[LocalContext], Service]] | None = None,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
     ) -> None:
         self.context = LocalContext(
             clock=clock or WallClock(), faults=faults or FaultInjector(seed=seed), seed=seed
@@ -161,7 +261,7 @@ class LocalAws:
         if services is None:
             services = default_services(workforce, training)
         self.services = [factory(self.context) for factory in services]
-        self.application = LocalAwsApplication(self.context, self.services)
+        self.application = LocalAwsApplication(self.context, self.services, body_timeout)
         self._host = host
         self._port = port
         self._server: BaseWSGIServer | None = None

@@ -135,26 +135,35 @@ def match_boxes(first: Sequence[Box], second: Sequence[Box], threshold: float) -
 
 def adjust_boxes(
     prior: Sequence[Box], truth: Sequence[Box], skill: WorkerSkill, rng: random.Random,
-    width: int, height: int,
+    width: int, height: int, *, right_iou: float,
 ) -> list[Box]:  # fmt: skip
     """A worker's adjustment of ``prior`` toward ``truth``.
 
-    A prior box that overlaps a true box is left alone if it is already exact, else moved onto
-    the true box (jittered, label fixed) with probability ``accuracy``; a prior box over nothing is
-    deleted, and a missing true box drawn, each with probability ``accuracy``.
+    Each prior box is paired with the true box it overlaps (:func:`match_boxes`). A box that is
+    right already (the true box's label, IoU at least ``right_iou``) is left exactly as it is by
+    an accurate worker (probability ``accuracy``) and needlessly nudged (jittered) by the others,
+    so a job over right boxes has both adjusted and unadjusted objects. A wrong box is moved onto
+    its true box (jittered, label fixed) with probability ``accuracy``, else left as it is; a
+    prior box over nothing is deleted, and a missing true box drawn, each with probability
+    ``accuracy``.
     """
     matched = match_boxes(prior, truth, 0.3)
     adjusted = []
     for i, box in enumerate(prior):
+        accurate = rng.random() < skill.accuracy
         if i not in matched:
-            if rng.random() >= skill.accuracy:  # fails to delete a box over nothing
+            if not accurate:  # fails to delete a box over nothing
                 adjusted.append(box)
             continue
         target = truth[matched[i]]
-        if box == target or rng.random() >= skill.accuracy:  # right already, or left wrong
-            adjusted.append(box)
-        else:
+        right = box.label == target.label and iou(box, target) >= right_iou
+        if right:
+            adjusted.append(box if accurate else jitter_box(box, skill.box_jitter, rng, width,
+                                                            height))
+        elif accurate:
             adjusted.append(jitter_box(target, skill.box_jitter, rng, width, height))
+        else:  # leaves a wrong box wrong
+            adjusted.append(box)
     found = set(matched.values())
     adjusted.extend(
         jitter_box(box, skill.box_jitter, rng, width, height)

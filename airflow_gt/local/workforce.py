@@ -45,6 +45,9 @@ class WorkforceConfig:
     :param skill: how well the workers answer (accuracy, box jitter, comments).
     :param object_failure_rate: the share of data objects that fail with a ``failure-reason``.
     :param workers: the size of the work team that answers.
+    :param auto_labeling_seconds: with automated data labeling, how long each iteration's model
+        step (training, then batch transform of the validation set and the unlabeled objects)
+        takes after the iteration's workers are done.
     """
 
     seconds_per_task: float = 1.5
@@ -53,9 +56,11 @@ class WorkforceConfig:
     skill: WorkerSkill = field(default_factory=WorkerSkill)
     object_failure_rate: float = 0.0
     workers: int = 12
+    auto_labeling_seconds: float = 3.0
 
     def __post_init__(self) -> None:
-        for name in ("seconds_per_task", "initializing_seconds", "stopping_seconds"):
+        for name in ("seconds_per_task", "initializing_seconds", "stopping_seconds",
+                     "auto_labeling_seconds"):
             if getattr(self, name) < 0:
                 raise ConfigurationError(name, f"must not be negative, got {getattr(self, name)}")
         if not 0.0 <= self.object_failure_rate <= 1.0:
@@ -123,6 +128,9 @@ class ScheduleRequest:
     effort: float
     team: list[str]
     """The work team's worker IDs: at least ``workers_per_object`` of them."""
+    indexes: tuple[int, ...] = ()
+    """The data objects to plan, by index (an iteration of automated labeling); when empty,
+    ``0 .. objects - 1``."""
 
     def __post_init__(self) -> None:
         if len(self.team) < self.workers_per_object:
@@ -165,7 +173,7 @@ def plan_schedule(req: ScheduleRequest, config: WorkforceConfig) -> list[Planned
     free_at = [req.start] * min(req.max_concurrent, max(req.objects, 1))
     heapq.heapify(free_at)
     planned = []
-    for index in range(req.objects):
+    for index in req.indexes or range(req.objects):
         start = heapq.heappop(free_at)
         answers, done_at = _answers(req, index, start, config)
         failure = None

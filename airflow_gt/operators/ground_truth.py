@@ -51,7 +51,8 @@ class GroundTruthCreateLabelingJobOperator(AwsParamsMixin, BaseOperator):
     functions are chosen for the task type, and ``label_categories`` is uploaded as the label
     category file (to ``<output_path>/<job name>/label-categories.json``).
 
-    Returns ``{"job_name", "job_arn", "status", "output_manifest_uri", "label_counters"}``.
+    Returns ``{"job_name", "job_arn", "status", "output_manifest_uri", "label_counters"}``, and
+    ``"final_active_learning_model_arn"`` when the job used automated data labeling.
     A job that ends Failed or Stopped fails the task with AWS's reason; one that completes with
     nothing labeled fails it unless ``allow_empty_output``. A completed job's output manifest is
     published as an Asset event (see :mod:`airflow_gt.assets.ground_truth`).
@@ -81,6 +82,15 @@ class GroundTruthCreateLabelingJobOperator(AwsParamsMixin, BaseOperator):
     :param public_workforce_price: US dollars per task for the public workforce (``0.036``).
     :param max_labeled_objects: stop after this many objects are labeled.
     :param max_labeled_percentage: stop after this percentage of objects is labeled.
+    :param automated_labeling: label by machine what a model trained on the workers' labels is
+        sure of (Ground Truth's automated data labeling, active learning): True for the task's
+        built-in algorithm, or its name (``image-classification``, ``text-classification``,
+        ``object-detection``, ``semantic-segmentation``). Only single-label image and text
+        classification, bounding box and semantic segmentation tasks have one, and AWS requires
+        at least 1,250 data objects. With a raw ``create_job_request``, give
+        ``LabelingJobAlgorithmsConfig`` in it instead.
+    :param initial_active_learning_model_arn: a former job's ``FinalActiveLearningModelArn``
+        for the model to start from (needs ``automated_labeling``). (templated)
     :param output_kms_key_id: the KMS key the output is encrypted with. (templated)
     :param tags: the job's tags, as a mapping. (templated)
     :param create_job_request: a whole CreateLabelingJob request instead of the friendly
@@ -106,10 +116,10 @@ class GroundTruthCreateLabelingJobOperator(AwsParamsMixin, BaseOperator):
 
     template_fields: Sequence[str] = aws_template_fields(
         "audit_label_attribute_name", "create_job_request", "human_task_ui_arn",
-        "input_manifest_uri", "instructions", "job_name", "label_attribute_name",
-        "label_categories", "label_category_config_uri", "output_kms_key_id", "output_path",
-        "labeling_task_type", "role_arn", "tags", "task_description", "task_keywords",
-        "task_title", "ui_template_uri", "workteam_arn",
+        "initial_active_learning_model_arn", "input_manifest_uri", "instructions", "job_name",
+        "label_attribute_name", "label_categories", "label_category_config_uri",
+        "output_kms_key_id", "output_path", "labeling_task_type", "role_arn", "tags",
+        "task_description", "task_keywords", "task_title", "ui_template_uri", "workteam_arn",
     )
     template_fields_renderers: ClassVar[dict[str, str]] = {
         "create_job_request": "json", "instructions": "json", "tags": "json",
@@ -143,6 +153,8 @@ class GroundTruthCreateLabelingJobOperator(AwsParamsMixin, BaseOperator):
         max_labeled_percentage: int | None = None,
         output_kms_key_id: str | None = None,
         tags: Mapping[str, str] | None = None,
+        automated_labeling: bool | str = False,
+        initial_active_learning_model_arn: str | None = None,
         create_job_request: Mapping[str, Any] | None = None,
         job_name: str | None = None,
         wait_for_completion: bool = True,
@@ -179,6 +191,8 @@ class GroundTruthCreateLabelingJobOperator(AwsParamsMixin, BaseOperator):
         self.max_labeled_percentage = max_labeled_percentage
         self.output_kms_key_id = output_kms_key_id
         self.tags = tags
+        self.automated_labeling = automated_labeling
+        self.initial_active_learning_model_arn = initial_active_learning_model_arn
         self.create_job_request = create_job_request
         self.job_name = job_name
         self.wait_for_completion = wait_for_completion
@@ -199,6 +213,8 @@ class GroundTruthCreateLabelingJobOperator(AwsParamsMixin, BaseOperator):
     def _check_form(self) -> None:
         given = [name for name in _REQUIRED if getattr(self, name) is not None]
         if self.create_job_request is not None:
+            if self.automated_labeling is not False:
+                given.append("automated_labeling")
             if given:
                 raise ConfigurationError(
                     "create_job_request",

@@ -422,22 +422,6 @@ def test_a_bad_input_line_fails_the_job_naming_the_manifest_and_line(
     assert "line 2" in done["FailureReason"]
 
 
-def test_an_input_that_already_has_the_label_attribute_fails_the_job(
-    manual_aws: LocalAws, sagemaker: Any, s3m: Any, bucket_m: str
-) -> None:
-    manifest = put_json_lines(s3m, bucket_m, "labeled.manifest", [
-        {"source": "a", "mood": 0, "mood-metadata": {"type": "groundtruth/text-classification"}},
-    ])
-    request = labeling_request(
-        s3m, bucket_m, task="TextMultiClass", manifest_uri=manifest,
-        categories_uri=put_categories(s3m, bucket_m, ["happy", "sad"]), label_attribute="mood",
-    )
-    sagemaker.create_labeling_job(**request)
-    done = run_to_end(manual_aws, sagemaker, request["LabelingJobName"])
-    assert done["LabelingJobStatus"] == "Failed"
-    assert "'mood' is already in the input" in done["FailureReason"]
-
-
 def test_on_the_machine_clock_the_ticker_runs_a_default_job_to_the_end(
     local_aws: LocalAws, s3: Any, bucket: str
 ) -> None:

@@ -18,7 +18,7 @@ from airflow_gt.local.simulators.base import (
 from airflow_gt.local.simulators.classes import Verification
 from airflow_gt.local.synthetic_truth import perturbed_boxes
 from airflow_gt.local.truth import Box
-from airflow_gt.local.verifier_comments import box_problems
+from airflow_gt.local.verifier_comments import GOOD_BOX_IOU, box_problems
 from airflow_gt.local.worker_mistakes import adjust_boxes, draw_boxes
 from airflow_gt.manifests.labels import BoundingBoxLabel
 
@@ -104,7 +104,8 @@ class BoxAdjustment(BoundingBoxes):
     def answer(self, obj: DataObject, worker: int, rng: random.Random) -> dict[str, Any]:
         width, height, _depth = image_size_of(obj)
         prior = [box for box in self.prior_boxes(obj, self.labels) if box.label in self.labels]
-        adjusted = adjust_boxes(prior, self.true_boxes(obj), self.skill, rng, width, height)
+        adjusted = adjust_boxes(prior, self.true_boxes(obj), self.skill, rng, width, height,
+                                right_iou=GOOD_BOX_IOU)
         return box_answer(adjusted, width, height, modified=adjusted != prior)
 
     def consolidate(

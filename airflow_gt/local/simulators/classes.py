@@ -18,6 +18,15 @@ from airflow_gt.local.simulators.base import CommonMetadata, Consolidated, DataO
 from airflow_gt.local.worker_mistakes import choose_class, choose_classes
 
 
+def class_index_value(index: int) -> str:
+    """The label value of a single-class label: the class index as a string of digits, as the
+    seed's classification and verification examples write it (``"species": "0"``,
+    ``"mood": "1"``, ``"verify-bounding-box": "1"``). Only the seed's introductory example
+    (``"sport": 0``) has a number; readers take both. Multi-label lists and box ``class_id``s
+    stay numbers, as the seed writes them."""
+    return str(index)
+
+
 def _class_metadata(
     class_name: str, confidence: float, metadata_type: str, common: CommonMetadata
 ) -> dict[str, Any]:
@@ -53,7 +62,8 @@ class Classification(Simulator):
     ) -> Consolidated:
         index, confidence = vote(self.readable_indexes(answers), len(self.labels))
         return Consolidated(
-            index, _class_metadata(self.labels[index], confidence, self.metadata_type, common)
+            class_index_value(index),
+            _class_metadata(self.labels[index], confidence, self.metadata_type, common),
         )
 
 
@@ -128,4 +138,4 @@ class Verification(Simulator):
         feedback = [{"comment": comment} for comment in comments if comment]
         if feedback:
             metadata["worker-feedback"] = feedback
-        return Consolidated(index, metadata)
+        return Consolidated(class_index_value(index), metadata)

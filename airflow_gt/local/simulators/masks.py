@@ -30,7 +30,7 @@ from airflow_gt.local.simulators.base import (
 )
 from airflow_gt.local.simulators.classes import Verification
 from airflow_gt.local.synthetic_truth import perturbed_mask
-from airflow_gt.local.verifier_comments import mask_problems
+from airflow_gt.local.verifier_comments import GOOD_MASK_AGREEMENT, mask_problems
 from airflow_gt.local.worker_mistakes import paint_mask
 from airflow_gt.manifests.labels import SegmentationLabel
 
@@ -108,10 +108,15 @@ class MaskAdjustment(Segmentation):
     """AdjustmentSemanticSegmentation: workers repaint the prior mask where it is wrong."""
 
     def answer(self, obj: DataObject, worker: int, rng: random.Random) -> dict[str, Any]:
+        """An accurate worker (probability ``accuracy``) leaves a mask that is right already
+        (at least ``GOOD_MASK_AGREEMENT`` of its pixels, as a verifier judges it) as it is and
+        repaints a wrong one; the others do the opposite."""
         prior = self.prior_mask(obj)
         truth = self.audited_true_mask(obj, prior)
-        untouched = prior is not None and (
-            np.array_equal(prior, truth) or rng.random() >= self.skill.accuracy
+        accurate = rng.random() < self.skill.accuracy
+        untouched = prior is not None and accurate == (
+            prior.shape == truth.shape
+            and float((prior == truth).mean()) >= GOOD_MASK_AGREEMENT
         )
         if prior is not None and untouched:
             return mask_answer(prior, self.labels, modified=False)
