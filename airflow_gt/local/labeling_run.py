@@ -209,7 +209,7 @@ class LabelingRun:
                 "retry-count": 1,
                 "failure-reason": planned.failure_reason,
                 "type": "groundtruth/" + settings.job_type,
-                "job-name": settings.job_name,
+                "job-name": self.simulator.metadata_job_name(settings.job_name),
                 "human-annotated": "yes",
                 "creation-date": done,
             }}

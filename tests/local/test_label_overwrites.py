@@ -187,3 +187,16 @@ def test_the_data_object_is_never_a_form_of_the_label() -> None:
     record = {"source-ref": "s3://b/i.png", "source-metadata": {"job-name": "old"}}
     line = output_record(record, "source", {"source-metadata": {"failure-reason": "x"}})
     assert line == {"source-ref": "s3://b/i.png", "source-metadata": {"failure-reason": "x"}}
+
+
+def test_a_failed_multi_label_object_has_the_job_name_of_its_labeled_ones(
+    failing_stand_in: StandIn,
+) -> None:
+    # The seed's multi-label metadata has "labeling-job/<name>"; a failed object is no exception.
+    manifest, _ = failing_stand_in.manifest([{"source": f"text {i}"} for i in range(10)])
+    _, body = failing_stand_in.run(manifest, "TextMultiClassMultiLabel", "moods", MOODS,
+                                   name="multi-label-with-failures")
+    metadata = [orjson.loads(line)["moods-metadata"] for line in body.splitlines()]
+    failed = [m for m in metadata if "failure-reason" in m]
+    assert failed and len(failed) < len(metadata)
+    assert {m["job-name"] for m in metadata} == {"labeling-job/multi-label-with-failures"}

@@ -87,6 +87,10 @@ class TaskSimulator(Protocol):
         """The label that the task's ACS Lambda makes of the workers' ``answerContent``s."""
         ...
 
+    def metadata_job_name(self, job_name: str) -> str:
+        """The ``job-name`` this task's metadata carries, labeled or failed."""
+        ...
+
 
 def image_size_of(obj: DataObject) -> tuple[int, int, int]:
     """``(width, height, depth)`` of the object's image, as well as anyone knows it."""
@@ -120,6 +124,10 @@ class Simulator:
         self.salt = salt
         self.element = element
         self.metadata_type = job_type(task.job_type).metadata_type
+
+    def metadata_job_name(self, job_name: str) -> str:
+        """The plain job name, as the seed's examples of every type but multi-label have it."""
+        return job_name
 
     def truth(self, obj: DataObject) -> Truth:
         """The object's truth record, or its synthetic truth; always with an image size."""

@@ -80,6 +80,10 @@ class MultiLabel(Simulator):
         indexes = choose_classes(self.true_indexes(obj), len(self.labels), self.skill.accuracy, rng)
         return multilabel_answer(self.element, [self.labels[i] for i in indexes])
 
+    def metadata_job_name(self, job_name: str) -> str:
+        """AWS's multi-label examples write the job name as ``labeling-job/<name>``."""
+        return f"labeling-job/{job_name}"
+
     def consolidate(
         self, obj: DataObject, answers: Sequence[Mapping[str, Any]], common: CommonMetadata
     ) -> Consolidated:
@@ -90,8 +94,7 @@ class MultiLabel(Simulator):
         ]  # fmt: skip
         indexes, confidences = vote_multilabel(choices)
         return Consolidated(indexes, {
-            # AWS's multi-label examples write the job name as "labeling-job/<name>".
-            "job-name": f"labeling-job/{common.job_name}",
+            "job-name": self.metadata_job_name(common.job_name),
             "class-map": {str(i): self.labels[i] for i in indexes},
             "human-annotated": common.human_annotated,
             "creation-date": common.creation_date,
