@@ -15,7 +15,10 @@ not a folder, FIFO or device, not named twice), and SIGINT or SIGTERM stop a com
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -291,6 +294,24 @@ def _error(exc: BaseException) -> None:
     """The error as one line on standard error: a control character in it (a file name may
     hold a newline or a terminal escape) is written escaped."""
     print(f"airflow-gt: {str(exc).translate(_CONTROL_ESCAPES)}", file=sys.stderr)
+
+
+def run() -> None:
+    """The ``airflow-gt`` command: ``main``, then the process ends at once.
+
+    Once a command is done, the interpreter's own shutdown would free every object Great
+    Expectations, pandas and Arrow made, one by one: measured, 0.6 s after every ``validate``,
+    for memory the operating system takes back anyway. Everything the command writes is
+    complete and closed by the time ``main`` returns (outputs are published or taken back,
+    temporary folders removed), so only the standard streams and logging are flushed first.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        # A closed pipe (`| head`) or stream has nothing to add.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    logging.shutdown()
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

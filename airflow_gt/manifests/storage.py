@@ -130,10 +130,10 @@ def iter_local_lines(path: Path) -> Iterator[bytes]:
         yield from handle
 
 
-def iter_local_chunks(path: Path) -> Iterator[bytes]:
-    """The file's bytes, ``READ_CHUNK_BYTES`` at a time."""
+def iter_local_chunks(path: Path, size: int = READ_CHUNK_BYTES) -> Iterator[bytes]:
+    """The file's bytes, ``size`` at a time."""
     with _open_local(path) as handle:
-        while chunk := handle.read(READ_CHUNK_BYTES):
+        while chunk := handle.read(size):
             yield chunk
 
 
@@ -162,7 +162,7 @@ def iter_blocks(source: Source, lines: int, s3_client: Any = None,
     if is_s3_uri(source):
         chunks = iter_s3_chunks(*s3_object(source, s3_client))
     else:
-        chunks = iter_local_chunks(Path(source))
+        chunks = iter_local_chunks(Path(source), max(size, READ_CHUNK_BYTES))
     pending = bytearray()
     for chunk in chunks:
         pending += chunk
@@ -183,11 +183,13 @@ def _cut(pending: bytearray, end: int, lines: int) -> Iterator[tuple[int, bytes]
         cut = -1
         for _ in range(lines):
             cut = pending.index(b"\n", cut + 1)
-        yield lines, bytes(pending[:cut + 1])
+        yield lines, bytes(memoryview(pending)[:cut + 1])
         del pending[:cut + 1]
         end -= cut + 1
         count -= lines
-    yield count, bytes(pending[:end])
+    # One copy (a slice of a bytearray is a copy, and bytes() of it another); taking bytes off
+    # the front of a bytearray moves no memory.
+    yield count, bytes(memoryview(pending)[:end])
     del pending[:end]
 
 

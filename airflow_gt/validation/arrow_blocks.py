@@ -25,18 +25,67 @@ import numpy
 import pyarrow
 import pyarrow.json
 
-from airflow_gt.manifests.nesting import block_within_limit
+from airflow_gt.manifests.nesting import MAX_DEPTH, depth_over_limit
+from airflow_gt.validation.frames import Array
 
-_REFUSED_TOKENS = ((b"l", b"null"), (b"N", b"NaN"), (b"I", b"Infinity"))
-_NEWLINE, _OPEN_BRACE = ord("\n"), ord("{")
+_NULL = int.from_bytes(b"null", "little")
+_NEWLINE, _OPEN_BRACE, _OPEN_BRACKET = ord("\n"), ord("{"), ord("[")
+
+# The checks below run in the reader thread beside Great Expectations: they are numpy operations
+# on the whole block, which run without holding the GIL, rather than bytes methods, which hold it
+# (but for searches of one byte, which take a millisecond).
 
 
-def _lines_start_objects(block: bytes, lines: int) -> bool:
-    """Whether each of the block's ``lines`` lines starts with ``{`` (so none is empty)."""
+def _holds_null(block: bytes) -> bool:
+    """Whether ``block`` holds ``null``: the block read as 4-byte words at each of 4 offsets."""
+    return any(
+        bool((numpy.frombuffer(block, numpy.uint32, (len(block) - offset) // 4, offset)
+              == _NULL).any())
+        for offset in range(min(4, len(block) - 3))  # none where the block is shorter
+    )
+
+
+def _contains(block: bytes, data: Array, token: bytes) -> bool:
+    """Whether ``block`` (``data`` as bytes) holds ``token``, whose first byte is rare."""
+    if token[:1] not in block:
+        return False
+    found = numpy.flatnonzero(data[:len(data) - len(token) + 1] == token[0])
+    for offset, byte in enumerate(token[1:], 1):
+        if not len(found):
+            break
+        found = found[data[found + offset] == byte]
+    return bool(len(found))
+
+
+def _within_nesting_limit(block: bytes, data: Array, ends: Array) -> bool:
+    """Whether no line nests deeper than ``MAX_DEPTH``: a line with no more opening brackets
+    cannot; the few with more are measured exactly (``nesting.depth_over_limit``)."""
+    openings = numpy.flatnonzero((data == _OPEN_BRACE) | (data == _OPEN_BRACKET))
+    bounds = numpy.searchsorted(openings, numpy.r_[ends, len(data)])
+    per_line = numpy.diff(numpy.r_[0, bounds])
+    if not len(per_line) or per_line.max() <= MAX_DEPTH:
+        return True
+    starts, limits = numpy.r_[0, ends + 1], numpy.r_[ends + 1, len(data)]
+    return all(depth_over_limit(block[starts[line]:limits[line]]) is None
+               for line in numpy.flatnonzero(per_line > MAX_DEPTH).tolist())
+
+
+def _plain(block: bytes, lines: int) -> bool:
+    """Whether Arrow reads ``block`` as the exact reader would, as far as bytes can tell (the
+    module docstring's list, but for the declared types, which Arrow checks itself)."""
     data = numpy.frombuffer(block, dtype=numpy.uint8)
     ends = numpy.flatnonzero(data == _NEWLINE)
     starts = ends[:lines - 1] + 1
-    return bool(data[:1].tolist() == [_OPEN_BRACE] and (data[starts] == _OPEN_BRACE).all())
+    if not (data[:1].tolist() == [_OPEN_BRACE] and (data[starts] == _OPEN_BRACE).all()):
+        return False
+    if not block.isascii():
+        try:
+            block.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    if _holds_null(block) or _contains(block, data, b"NaN") or _contains(block, data, b"Infinity"):
+        return False
+    return _within_nesting_limit(block, data, ends)
 
 
 def read_block(block: bytes, lines: int, fields: list[Any]) -> pyarrow.Table | None:
@@ -47,23 +96,14 @@ def read_block(block: bytes, lines: int, fields: list[Any]) -> pyarrow.Table | N
     :param lines: how many lines the block has.
     :param fields: ``pyarrow.Field`` of the top-level keys the caller reads, with their types.
     """
-    if not _lines_start_objects(block, lines):
-        return None
-    if not block.isascii():
-        try:
-            block.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    # A search for one byte is many times faster than for a word: most blocks have no N or I.
-    if any(first in block and token in block for first, token in _REFUSED_TOKENS):
-        return None
-    if not block_within_limit(block):
+    if not _plain(block, lines):
         return None
     options = pyarrow.json.ParseOptions(
         explicit_schema=pyarrow.schema(fields), unexpected_field_behavior="infer"
     )
     try:
-        table = pyarrow.json.read_json(io.BytesIO(block), parse_options=options)
+        table = pyarrow.json.read_json(io.BytesIO(block), parse_options=options,
+                                       memory_pool=pyarrow.system_memory_pool())
     except pyarrow.ArrowException:
         return None
     return table if table.num_rows == lines else None

@@ -1,14 +1,17 @@
-"""Read a manifest in blocks, flatten them and gather chunks, in a thread beside GX.
+"""Read a manifest in blocks, flatten them and spill them to disk, in a thread beside GX.
 
 The manifest is read in blocks of whole lines (``iter_blocks``). Each block is flattened for every
 label attribute checked: through Arrow where every flattener can and Arrow reads the block exactly
 (``arrow_blocks.py``), else line by line with the manifest reader, which names any broken line.
-Every ``chunk_lines`` lines, the gathered frames are handed over as one chunk per attribute.
 
-``ChunkFeed`` does this in a thread of its own, so reading (most of it in Arrow's C++, which
-releases the GIL) goes on while the caller's thread loads Great Expectations and validates the
-previous chunk. At most one chunk waits between the two, so memory holds about three chunks'
-frames at most, whatever the manifest's length.
+``ChunkFeed`` does this in a thread of its own, so reading (most of it in Arrow's C++ and numpy,
+which release the GIL) goes on while the caller's thread imports Great Expectations and validates
+earlier chunks. The flattened blocks are not kept in memory until GX takes them: each is appended
+to the file of the chunk being gathered (``spill.py``), and every ``chunk_lines`` lines (or
+``chunk_bytes`` bytes of frames) that file is handed over. So the reader runs ahead for as long as
+GX is busy (most of all while GX is imported, for seconds), while memory holds one block being
+read and the chunk being validated, whatever the manifest's length. At most
+``MAX_SPILLED_CHUNKS`` chunks wait on disk.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_gt.manifests.reader import LineParser
 from airflow_gt.manifests.storage import iter_blocks
+from airflow_gt.validation.memory import release_free_memory
+from airflow_gt.validation.spill import BlockFrames, ChunkSpill, SpilledChunk
 
 if TYPE_CHECKING:
     from airflow_gt.validation.flatten import Flattener
@@ -89,14 +94,22 @@ class BlockFlattening:
 
             table = read_block(block.data, block.lines, self.fields)
             if table is not None:
-                found = [flattener.flatten_table(table, block.first)
-                         for flattener in self.flatteners]
+                # A flattener that gives up after another has read the block leaves the block to
+                # the line-by-line flattening: the others' state goes back to before the block.
+                saved = [flattener.saved_state() for flattener in self.flatteners]
+                found = []
+                for flattener in self.flatteners:
+                    found.append(flattener.flatten_table(table, block.first))
+                    if found[-1] is None:
+                        break
                 if all(frames is not None for frames in found):
                     if block.records is None:
                         self.parser.data_follows()
                     block.records = None
                     self.arrow_blocks += 1
                     return [frames for frames in found if frames is not None]
+                for flattener, state in zip(self.flatteners, saved, strict=True):
+                    flattener.restore_state(state)
         from airflow_gt.validation.frames import to_arrays
 
         self.line_blocks += 1
@@ -114,63 +127,82 @@ class BlockFlattening:
 
 
 _DONE = object()
-Chunks = list[GatheredChunk | None]
-"""One gathered chunk per validation (None for one that gathered nothing)."""
+MAX_SPILLED_CHUNKS = 2
+"""How many complete chunks may wait on disk for GX; the reader waits beyond that."""
+
+
+def frames_bytes(frames: ArrayFrames) -> int:
+    """The bytes the arrays of ``frames`` hold (an object array counts its pointers only)."""
+    return sum(int(getattr(column, "nbytes", 0)) for columns in frames.values()
+               for column in columns.values())
 
 
 class ChunkFeed:
-    """Reads, flattens and gathers in a thread; iterating gives the chunks as they are ready.
+    """Reads, flattens and spills in a thread; iterating gives the complete chunks on disk.
 
     :param blocks: the manifest's blocks, in order.
-    :param validations: each is given its frames (``add``) and asked for its chunk
-        (``take_chunk``); ``finish`` is called after the last block.
+    :param validations: whose flatteners flatten the blocks; each one's ``final_frames`` are
+        added after the last block.
+    :param chunk_lines: a chunk is complete at this many lines...
+    :param chunk_bytes: ...or at this many bytes of frames, whichever comes first.
     :param progress: called with the number of lines read so far, from the thread.
     """
 
     def __init__(self, blocks: Iterable[Block], validations: Sequence[AttributeValidation],
-                 parser: LineParser, chunk_lines: int,
+                 parser: LineParser, chunk_lines: int, chunk_bytes: int,
                  progress: Callable[[int], None] | None = None) -> None:
         self.blocks = blocks
         self.validations = validations
         self.flattening = BlockFlattening([v.flattener for v in validations], parser)
         self.chunk_lines = chunk_lines
+        self.chunk_bytes = chunk_bytes
         self.progress = progress
         self.objects = 0
-        self.ready: queue.Queue[Any] = queue.Queue(maxsize=1)
+        self.spill = ChunkSpill()
+        self.ready: queue.Queue[Any] = queue.Queue(maxsize=MAX_SPILLED_CHUNKS)
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._read, name="airflow-gt-reader", daemon=True)
 
     def start(self) -> None:
         self.thread.start()
 
-    def __iter__(self) -> Iterator[Chunks]:
+    def __iter__(self) -> Iterator[SpilledChunk]:
         while (item := self.ready.get()) is not _DONE:
             if isinstance(item, BaseException):
                 raise item
             yield item
 
     def close(self) -> None:
-        """Stop the thread (when the caller gives up early) and wait for it."""
+        """Stop the thread (when the caller gives up early), wait for it, remove the spill."""
         self.stopping.set()
         self.thread.join()
+        self.spill.remove()
 
     def _read(self) -> None:
         try:
-            validations = self.validations
+            lines = size = 0
             for block in self.blocks:
                 if self.stopping.is_set():
                     return
-                found = self.flattening.frames(block)
-                for validation, frames in zip(validations, found, strict=True):
-                    validation.add(frames)
-                self.objects += len(found[0]["lines"]["line"])
-                if validations[0].buffer.lines >= self.chunk_lines:
-                    self._put([validation.take_chunk() for validation in validations])
+                found: BlockFrames = list(self.flattening.frames(block))
+                self.spill.append(found)
+                count = len(found[0]["lines"]["line"]) if found[0] is not None else 0
+                self.objects += count
+                lines += count
+                size += sum(frames_bytes(frames) for frames in found if frames is not None)
+                del found
+                release_free_memory()
+                if lines >= self.chunk_lines or size >= self.chunk_bytes:
+                    self._put(self.spill.complete())
+                    lines = size = 0
                 if self.progress is not None:
                     self.progress(self.objects)
-            for validation in validations:
-                validation.finish()
-            self._put([validation.take_chunk() for validation in validations])
+            final: BlockFrames = [validation.final_frames() for validation in self.validations]
+            if any(frames is not None for frames in final):
+                self.spill.append(final)
+            chunk = self.spill.complete()
+            if chunk is not None:
+                self._put(chunk)
             self._put(_DONE)
         except BaseException as error:  # handed to the caller's thread, which raises it
             self._put(error)

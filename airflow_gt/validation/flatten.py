@@ -115,6 +115,15 @@ class Flattener:
         ``flatten`` reads these lines right."""
         return None
 
+    def saved_state(self) -> Any:
+        """What ``flatten_table`` may change of the flattener's state across blocks (the first
+        class names seen...), to put back with ``restore_state`` when the block is flattened line
+        by line after all. None for a flattener without such state."""
+        return None
+
+    def restore_state(self, state: Any) -> None:
+        """Put back the state ``saved_state`` gave."""
+
     def new_part_frame(self, name: str) -> Columns:
         """An empty frame of the type's parts (``boxes``...), as ``part_columns`` declares."""
         return new_frame(*dict(self.part_columns)[name])

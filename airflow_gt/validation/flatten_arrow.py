@@ -43,6 +43,21 @@ def child(array: Any, name: str) -> Any:
     return pc.struct_field(array, [name])
 
 
+def column(table: Any, name: str) -> Any:
+    """A table's column as one array; all null where no line has the key."""
+    if table.schema.get_field_index(name) < 0:
+        return pyarrow.nulls(table.num_rows)
+    return table.column(name).combine_chunks()
+
+
+def field(struct: Any, name: str) -> Any:
+    """A struct array's child; all null where no line has the key (or the value is no
+    object)."""
+    if not pyarrow.types.is_struct(struct.type) or struct.type.get_field_index(name) < 0:
+        return pyarrow.nulls(len(struct))
+    return child(struct, name)
+
+
 def numbers(array: Any) -> Array:
     """A numeric Arrow array as float64, NaN where it is null. An integer beyond 2**53 becomes
     the nearest float64, as it does when a JSON reader parses it as a number."""
@@ -67,12 +82,14 @@ def common_frames(table: Any, first: int, attribute: str,
     no metadata type, which only ``Flattener.flatten`` marks (its ``missing_type``)."""
     rows = table.num_rows
     line = numpy.arange(first, first + rows, dtype=numpy.int64)
-    source_ref = table.column("source-ref").combine_chunks()
-    source = table.column("source").combine_chunks()
-    metadata = table.column(metadata_key).combine_chunks()
-    failed = present(metadata) & present(child(metadata, "failure-reason"))
+    source_ref = column(table, "source-ref")
+    source = column(table, "source")
+    # Read as the flattener declared them, but for a label attribute named as its metadata key
+    # (a type's flattener given another type's attribute), whose declaration the label's won.
+    metadata = column(table, metadata_key)
+    failed = present(metadata) & present(field(metadata, "failure-reason"))
     labeled = present(table.column(attribute)) & ~failed
-    if not (present(metadata) & present(child(metadata, "type")))[labeled].all():
+    if not (present(metadata) & present(field(metadata, "type")))[labeled].all():
         return None
     lines = {
         "line": line,
@@ -84,12 +101,23 @@ def common_frames(table: Any, first: int, attribute: str,
         "failed": failed.astype(numpy.float64),
     }
     labeled_table = table.filter(pyarrow.array(labeled))
-    labeled_metadata = labeled_table.column(metadata_key).combine_chunks()
+    labeled_metadata = column(labeled_table, metadata_key)
     labels = {
         "line": line[labeled],
-        "metadata_type": child(labeled_metadata, "type"),
-        "job_name": child(labeled_metadata, "job-name"),
-        "human_annotated": child(labeled_metadata, "human-annotated"),
-        "creation_date": child(labeled_metadata, "creation-date"),
+        "metadata_type": field(labeled_metadata, "type"),
+        "job_name": field(labeled_metadata, "job-name"),
+        "human_annotated": field(labeled_metadata, "human-annotated"),
+        "creation_date": field(labeled_metadata, "creation-date"),
     }
     return {"lines": lines, "labels": labels}, labeled_table
+
+
+def flags(values: Array, known: Array) -> Array:
+    """A flag column as ``frames.column_array`` makes it of the same values line by line:
+    booleans where every value is known, else objects with None where one is not."""
+    if len(values) and known.all():
+        result: Array = values.astype(numpy.bool_)
+        return result
+    found = numpy.full(len(values), None, dtype=object)
+    found[known] = values[known].astype(numpy.bool_)
+    return found

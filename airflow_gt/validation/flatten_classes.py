@@ -19,9 +19,12 @@ class name seen for each index, across chunks, and gives every line that first n
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_gt.validation.flatten import Flattener, Frames, json_type, number
+
+if TYPE_CHECKING:
+    from airflow_gt.validation.frames import ArrayFrames
 
 CLASS_COLUMNS: tuple[str, ...] = (
     "label_text", "class_id", "class_name", "first_class_name", "confidence", "confidence_type",
@@ -47,6 +50,38 @@ class ClassIndexFlattener(Flattener):
         super().__init__(attribute, metadata_key)
         self.first_class_names: dict[int, str] = {}
         """The first class name seen for each class index, over every chunk so far."""
+
+    def arrow_fields(self) -> list[Any]:
+        from airflow_gt.validation.flatten_classes_arrow import class_fields
+
+        return class_fields(self.attribute, self.metadata_key)
+
+    def flatten_table(self, table: Any, first: int) -> ArrayFrames | None:
+        from airflow_gt.validation.flatten_arrow import common_frames
+        from airflow_gt.validation.flatten_classes_arrow import class_frames, with_label_column
+
+        common = common_frames(with_label_column(table, self.attribute), first, self.attribute,
+                               self.metadata_key)
+        if common is None:
+            return None
+        frames, labeled = common
+        new = class_frames(labeled, self.attribute, self.metadata_key, frames,
+                           self.first_class_names)
+        if new is None or not self.part_frames_from_table(labeled, frames):
+            return None
+        self.first_class_names.update(new)
+        return frames
+
+    def saved_state(self) -> dict[int, str]:
+        return dict(self.first_class_names)
+
+    def restore_state(self, state: Any) -> None:
+        self.first_class_names = state
+
+    def part_frames_from_table(self, labeled: Any, frames: ArrayFrames) -> bool:
+        """Add the type's columns beyond the class index ones from the labeled lines that Arrow
+        read; False where only ``flatten`` reads them right."""
+        return True
 
     def flatten_label(self, number_: int, record: Mapping[str, Any], value: Any,
                       metadata: Mapping[str, Any], frames: Frames) -> None:
@@ -83,6 +118,17 @@ class LabelVerificationFlattener(ClassIndexFlattener):
     job_type = "label-verification"
     part_columns = (("feedback", ("comment",)),)
     label_columns = (*CLASS_COLUMNS, "feedback_type")
+
+    def saved_state(self) -> dict[int, str]:
+        return dict(self.first_class_names)
+
+    def restore_state(self, state: Any) -> None:
+        self.first_class_names = state
+
+    def part_frames_from_table(self, labeled: Any, frames: ArrayFrames) -> bool:
+        from airflow_gt.validation.flatten_classes_arrow import feedback_frames
+
+        return feedback_frames(labeled, self.metadata_key, frames)
 
     def flatten_label(self, number_: int, record: Mapping[str, Any], value: Any,
                       metadata: Mapping[str, Any], frames: Frames) -> None:

@@ -5,7 +5,9 @@ ends in ``-ref`` and its value is the ``s3://`` URI of a PNG mask; the metadata'
 Per labeled line, the ``labels`` frame has the attribute's name (a rule on the attribute, written
 on each of its lines), the mask URI, and what the color map says as a whole: how many entries,
 how many of them are objects, how many distinct colors and confidences. The ``colors`` frame has
-one row per entry that is an object.
+one row per entry that is an object, a line's entries in the order of their class indices
+(``color_key_order``), whatever their order in the line: Arrow, which reads the color map into
+one column per key, cannot tell a line's key order, so both ways give the one order it can.
 
 Each fact is counted so that one broken entry breaks one rule: colors are compared among the
 well-formed ones (a malformed color is the color rule's failure, not also a duplicate), and the
@@ -15,7 +17,7 @@ one-confidence-per-image rule counts only confidences that are in range.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_gt.validation.flatten import (
     NUMBER_TYPES,
@@ -25,6 +27,9 @@ from airflow_gt.validation.flatten import (
     json_type,
     text,
 )
+
+if TYPE_CHECKING:
+    from airflow_gt.validation.frames import ArrayFrames
 
 COLOR_COLUMNS = ("key", "class_name", "confidence", "hex_color")
 HEX_DIGITS = frozenset("0123456789abcdef")
@@ -38,6 +43,14 @@ def hex_color(value: Any) -> str | None:
     return color if HEX_DIGITS.issuperset(color[1:]) else None
 
 
+def color_key_order(key: str) -> tuple[int, int, str]:
+    """Where a color map key's entry goes among its line's ``colors`` rows: class indices by
+    value, then any other key by its text."""
+    if key.isascii() and key.isdigit():
+        return 0, int(key), key
+    return 1, 0, key
+
+
 class MaskFlattener(Flattener):
     job_type = "semantic-segmentation"
     part_columns = (("colors", COLOR_COLUMNS),)
@@ -45,6 +58,21 @@ class MaskFlattener(Flattener):
         "attribute_name", "mask_ref", "color_map_type", "color_count", "non_object_entries",
         "colored_entries", "distinct_colors", "distinct_confidences",
     )
+
+    def arrow_fields(self) -> list[Any]:
+        from airflow_gt.validation.flatten_masks_arrow import mask_fields
+
+        return mask_fields(self.attribute, self.metadata_key)
+
+    def flatten_table(self, table: Any, first: int) -> ArrayFrames | None:
+        from airflow_gt.validation.flatten_arrow import common_frames
+        from airflow_gt.validation.flatten_masks_arrow import mask_frames
+
+        common = common_frames(table, first, self.attribute, self.metadata_key)
+        if common is None:
+            return None
+        frames, labeled = common
+        return frames if mask_frames(labeled, self.attribute, self.metadata_key, frames) else None
 
     def flatten_label(self, number_: int, record: Mapping[str, Any], value: Any,
                       metadata: Mapping[str, Any], frames: Frames) -> None:
@@ -70,7 +98,7 @@ class MaskFlattener(Flattener):
         confidences."""
         colors: list[str] = []
         confidences: list[float] = []
-        for key, entry in entries.items():
+        for key, entry in sorted(entries.items(), key=lambda item: color_key_order(item[0])):
             if type(entry) is not dict:
                 continue
             name, confidence = entry.get("class-name"), entry.get("confidence")

@@ -19,7 +19,7 @@ is labeled when it has the flattener's key, and ``labels`` has one row per such 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_gt.validation.flatten import (
     Chunk,
@@ -31,6 +31,9 @@ from airflow_gt.validation.flatten import (
     number,
     text,
 )
+
+if TYPE_CHECKING:
+    from airflow_gt.validation.frames import ArrayFrames
 
 MODELS = (("adapter", "", "adapter_type"), ("base-model", "-base-model", "base_model_type"))
 """Each model of a testing output line: its name in the ``model`` columns, what its key adds to
@@ -99,6 +102,34 @@ class ModerationInputFlattener(ModerationFlattener):
         super().__init__(attribute, metadata_key)
         self.first_bucket: str | None = None
 
+    def arrow_fields(self) -> list[Any]:
+        from airflow_gt.validation.flatten_moderation_arrow import input_fields
+
+        return input_fields(self.attribute)
+
+    def flatten_table(self, table: Any, first: int) -> ArrayFrames | None:
+        from airflow_gt.validation.flatten_moderation_arrow import (
+            buckets,
+            first_buckets,
+            ground_truth_frames,
+            moderation_lines,
+        )
+
+        frames, labeled = moderation_lines(table, first, self.attribute)
+        lines = frames["lines"]
+        lines["bucket"] = bucket = buckets(lines["source_ref"])
+        lines["first_bucket"], found = first_buckets(bucket, self.first_bucket)
+        if found is not None:
+            self.first_bucket = found
+        ground_truth_frames(labeled, self.attribute, frames)
+        return frames
+
+    def saved_state(self) -> str | None:
+        return self.first_bucket
+
+    def restore_state(self, state: Any) -> None:
+        self.first_bucket = state
+
     def flatten_line(self, source_ref: str | None, lines: Columns) -> None:
         bucket = s3_bucket(source_ref)
         if self.first_bucket is None:
@@ -127,6 +158,25 @@ class ModerationOutputFlattener(ModerationFlattener):
     job_type = "moderation-output"
     part_columns = (("models", MODEL_COLUMNS), ("predictions", PREDICTION_COLUMNS))
     label_columns = tuple(column for _, _, column in MODELS)
+
+    def arrow_fields(self) -> list[Any]:
+        from airflow_gt.validation.flatten_moderation_arrow import output_fields
+
+        return output_fields(self.attribute, [key for _, key, _ in self._models()])
+
+    def flatten_table(self, table: Any, first: int) -> ArrayFrames | None:
+        from airflow_gt.validation.flatten_moderation_arrow import (
+            moderation_lines,
+            prediction_frames,
+        )
+
+        frames, labeled = moderation_lines(table, first, self.attribute)
+        prediction_frames(labeled, self._models(), frames)
+        return frames
+
+    def _models(self) -> list[tuple[str, str, str]]:
+        """Each model's name, key and ``labels`` column."""
+        return [(model, self.attribute + suffix, column) for model, suffix, column in MODELS]
 
     def flatten_label(self, number_: int, record: Mapping[str, Any], value: Any,
                       metadata: Mapping[str, Any], frames: Frames) -> None:

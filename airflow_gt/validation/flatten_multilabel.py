@@ -18,7 +18,7 @@ left empty (None) there, and the suite skips empty values.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_gt.validation.flatten import (
     NUMBER_TYPES,
@@ -27,6 +27,9 @@ from airflow_gt.validation.flatten import (
     Frames,
     json_type,
 )
+
+if TYPE_CHECKING:
+    from airflow_gt.validation.frames import ArrayFrames
 
 CLASS_COLUMNS = ("class_id", "class_name", "in_class_map", "confidence", "confidence_type")
 
@@ -39,6 +42,23 @@ class MultiLabelFlattener(Flattener):
         "label_type", "labels_distinct", "class_map_type", "confidence_map_type",
         "confidence_keys_match",
     )
+
+    def arrow_fields(self) -> list[Any]:
+        from airflow_gt.validation.flatten_multilabel_arrow import multilabel_fields
+
+        return multilabel_fields(self.attribute, self.metadata_key)
+
+    def flatten_table(self, table: Any, first: int) -> ArrayFrames | None:
+        from airflow_gt.validation.flatten_arrow import common_frames
+        from airflow_gt.validation.flatten_multilabel_arrow import multilabel_frames
+
+        common = common_frames(table, first, self.attribute, self.metadata_key)
+        if common is None:
+            return None
+        frames, labeled = common
+        if not multilabel_frames(labeled, self.attribute, self.metadata_key, frames):
+            return None
+        return frames
 
     def flatten_label(self, number_: int, record: Mapping[str, Any], value: Any,
                       metadata: Mapping[str, Any], frames: Frames) -> None:

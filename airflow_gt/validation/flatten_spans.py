@@ -17,7 +17,7 @@ the right JSON type fails that rule alone: the columns that need them are left e
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_gt.validation.flatten import (
     NUMBER_TYPES,
@@ -26,6 +26,9 @@ from airflow_gt.validation.flatten import (
     Frames,
     json_type,
 )
+
+if TYPE_CHECKING:
+    from airflow_gt.validation.frames import ArrayFrames
 
 ENTITY_COLUMNS = (
     "label", "declared", "start", "end", "text_length", "confidence", "confidence_type",
@@ -49,6 +52,22 @@ class TextSpanFlattener(Flattener):
         "annotations_type", "entity_list_type", "label_list_type", "entity_count",
         "confidence_count",
     )
+
+    def arrow_fields(self) -> list[Any]:
+        from airflow_gt.validation.flatten_spans_arrow import span_fields
+
+        return span_fields(self.attribute, self.metadata_key)
+
+    def flatten_table(self, table: Any, first: int) -> ArrayFrames | None:
+        from airflow_gt.validation.flatten_arrow import common_frames
+        from airflow_gt.validation.flatten_spans_arrow import span_frames
+
+        common = common_frames(table, first, self.attribute, self.metadata_key)
+        if common is None:
+            return None
+        frames, labeled = common
+        span_frames(labeled, self.attribute, self.metadata_key, frames)
+        return frames
 
     def flatten_label(self, number_: int, record: Mapping[str, Any], value: Any,
                       metadata: Mapping[str, Any], frames: Frames) -> None:

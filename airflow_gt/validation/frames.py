@@ -59,13 +59,14 @@ class FrameBuffer:
         self.lines += len(frames["lines"]["line"])
 
     def take(self) -> ArrayFrames:
+        """The parts joined, column by column; each column's parts are let go of once joined,
+        so memory holds little more than one copy of the chunk."""
         parts, self.parts, self.lines = self.parts, [], 0
         joined: ArrayFrames = {}
         for frame in parts[0]:
-            joined[frame] = {
-                name: _join([part[frame][name] for part in parts])
-                for name in parts[0][frame]
-            }
+            joined[frame] = {}
+            for name in list(parts[0][frame]):
+                joined[frame][name] = _join([part[frame].pop(name) for part in parts])
         return joined
 
 

@@ -22,12 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_gt.manifests.reader import read_manifest
 from airflow_gt.validation.flatten import Chunk, Flattener, Frames, new_frame
 from airflow_gt.validation.targets import Target
 from airflow_gt.validation.validator import AttributeValidation
+
+if TYPE_CHECKING:
+    from airflow_gt.validation.frames import ArrayFrames
 
 PASSTHROUGH_ATTRIBUTE = "(pass-through)"
 PASSTHROUGH_JOB_TYPE = "passthrough"
@@ -122,9 +125,8 @@ class PassthroughValidation(AttributeValidation):
         )
         self.passthrough = flattener
 
-    def finish(self) -> None:
+    def final_frames(self) -> ArrayFrames | None:
         from airflow_gt.validation.frames import to_arrays
 
         frames = self.passthrough.surplus()
-        if frames is not None:
-            self.buffer.add(to_arrays(frames))
+        return None if frames is None else to_arrays(frames)

@@ -2,10 +2,11 @@
 
 The manifest is read once, as a stream, by a thread of its own (``chunk_feed.py``): blocks of
 lines are flattened into column frames for each label attribute checked (through Arrow where it
-can, else line by line), and every ``chunk_lines`` lines (50,000 by default) the gathered frames
-are handed to this thread, which validates them with GX with the attribute's job-type suite (here,
-or in a worker process) and merges the chunk's results into the running result. Memory holds a
-few chunks of typed columns, never the manifest.
+can, else line by line) and spilled to disk, and every ``chunk_lines`` lines or ``chunk_bytes``
+bytes of frames (64 MB by default) the chunk is handed to this thread, which validates it with GX
+with the attribute's job-type suite (here, or in a worker process) and merges the chunk's results
+into the running result. Memory holds the block being read and the chunk being validated, never
+the manifest.
 
 The label attributes to check are those found in the first block of lines with data (every
 chained job's label, each with its own type's suite), or the one ``label_attribute`` names
@@ -29,6 +30,7 @@ from airflow_gt.validation.flatten import Flattener
 from airflow_gt.validation.flatteners import flattener_for
 from airflow_gt.validation.gx_pool import GxPool, RunnerSpec
 from airflow_gt.validation.gx_runner import ChunkOutcome
+from airflow_gt.validation.memory import release_free_memory
 from airflow_gt.validation.results import (
     AttributeResult,
     ExpectationOutcome,
@@ -41,7 +43,8 @@ from airflow_gt.validation.targets import Target, check_found, find_targets
 if TYPE_CHECKING:
     from airflow_gt.validation.frames import ArrayFrames
 
-DEFAULT_CHUNK_LINES = 50_000
+DEFAULT_CHUNK_LINES = 1_000_000
+DEFAULT_CHUNK_BYTES = 64 << 20
 SUB_CHUNK_LINES = 10_000
 MAX_PENDING_CHUNKS = 1
 AGGREGATE_EXPECTATIONS = frozenset({"expect_column_mean_to_be_between"})
@@ -86,8 +89,9 @@ class AttributeValidation:
         self.failed += int(numpy.count_nonzero(lines["failed"]))
         self.buffer.add(frames)
 
-    def finish(self) -> None:
-        """Flatten what only the manifest's end shows: nothing, for a label attribute."""
+    def final_frames(self) -> ArrayFrames | None:
+        """The frames of what only the manifest's end shows: nothing, for a label attribute."""
+        return None
 
     def take_chunk(self) -> GatheredChunk | None:
         """The gathered chunk, ready for GX (None if nothing was gathered); the sources are
@@ -139,6 +143,7 @@ def validate_manifest(
     label_categories: Sequence[str] | None = None,
     max_failed_fraction: float = 0.1,
     chunk_lines: int = DEFAULT_CHUNK_LINES,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     s3_client: Any = None,
     progress: Callable[[int], None] | None = None,
     processes: int = 0,
@@ -152,6 +157,8 @@ def validate_manifest(
     """
     if chunk_lines < 1:
         raise ConfigurationError("chunk_lines", f"must be at least 1, got {chunk_lines}")
+    if chunk_bytes < 1:
+        raise ConfigurationError("chunk_bytes", f"must be at least 1, got {chunk_bytes}")
     if not 0.0 <= max_failed_fraction <= 1.0:
         raise ConfigurationError("max_failed_fraction", "must be between 0 and 1")
     parameters: dict[str, Any] = {"max_failed_fraction": max_failed_fraction}
@@ -185,15 +192,23 @@ def validate_manifest(
 
         validations.append(PassthroughValidation(input_manifest, targets, parameters, s3_client))
     feed = ChunkFeed(chain(_handed_over(leading), blocks), validations, parser, chunk_lines,
-                     progress)
+                     chunk_bytes, progress)
     pool: GxPool | None = None
     try:
         feed.start()  # reads and flattens in its thread while this one loads GX
         pool = GxPool([validation.runner_spec() for validation in validations], processes)
-        for chunks in feed:
+        for spilled in feed:
+            for spilled_block in spilled.read():
+                for validation, frames in zip(validations, spilled_block, strict=True):
+                    if frames is not None:
+                        validation.add(frames)
+            chunks = [validation.take_chunk() for validation in validations]
+            release_free_memory()  # the blocks' frames, now joined into the chunks
             for validation, chunk in zip(validations, chunks, strict=True):
                 if chunk is not None:
                     validation.submit(pool, chunk)
+            del chunks, chunk  # validated: the frames can go before the next are read
+            release_free_memory()
         for validation in validations:
             validation.collect()
     finally:
