@@ -11,9 +11,14 @@ from airflow_gt.validation.results import (
     ValidationResult,
 )
 from airflow_gt.validation.suites import ExpectationSpec, SuiteSpec, load_suite, suite_names
-from airflow_gt.validation.validator import DEFAULT_CHUNK_LINES, validate_manifest
+from airflow_gt.validation.validator import (
+    DEFAULT_CHUNK_BYTES,
+    DEFAULT_CHUNK_LINES,
+    validate_manifest,
+)
 
 __all__ = [
+    "DEFAULT_CHUNK_BYTES",
     "DEFAULT_CHUNK_LINES",
     "AttributeResult",
     "ExpectationOutcome",

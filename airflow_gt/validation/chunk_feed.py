@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy
+
 from airflow_gt.manifests.reader import LineParser
 from airflow_gt.manifests.storage import iter_blocks
 from airflow_gt.validation.memory import release_free_memory
@@ -131,10 +133,18 @@ MAX_SPILLED_CHUNKS = 2
 """How many complete chunks may wait on disk for GX; the reader waits beyond that."""
 
 
+OBJECT_BYTES = 64
+"""What one value of an object array (a block read line by line: strings, odd values) is counted
+as: its pointer and a short string."""
+
+
 def frames_bytes(frames: ArrayFrames) -> int:
-    """The bytes the arrays of ``frames`` hold (an object array counts its pointers only)."""
-    return sum(int(getattr(column, "nbytes", 0)) for columns in frames.values()
-               for column in columns.values())
+    """About the bytes the arrays of ``frames`` hold."""
+    return sum(
+        len(column) * OBJECT_BYTES if getattr(column, "dtype", None) == numpy.dtype(object)
+        else int(getattr(column, "nbytes", 0))
+        for columns in frames.values() for column in columns.values()
+    )
 
 
 class ChunkFeed:
