@@ -185,8 +185,9 @@ def ensure_venv(matrix_set: MatrixSet, wheel: Path) -> None:
     with step(f"{matrix_set.venv.name}: the base install brings no stand-in"):
         run(matrix_set.bin / "python", "scripts/check_install.py", "--base")
     with step(f"{matrix_set.venv.name}: extras [{matrix_set.extras}] and test tools"):
+        # hypothesis: the property tests of tests/validation (the byte checks before Arrow).
         pip_install(matrix_set, f"apache-airflow=={matrix_set.airflow}",
-                    f"{wheel}[{matrix_set.extras}]", "pytest")
+                    f"{wheel}[{matrix_set.extras}]", "pytest", "hypothesis")
     stamp.write_text(wanted)
 
 
