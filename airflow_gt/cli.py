@@ -31,6 +31,7 @@ from airflow_gt.cli_arguments import (
     add_local_arguments,
     add_to_moderation_arguments,
     add_validate_arguments,
+    add_workers_arguments,
 )
 from airflow_gt.exceptions import (
     AirflowGtError,
@@ -76,6 +77,7 @@ def _chain(args: argparse.Namespace) -> Outcome:
         lowest_quantile=args.lowest_quantile,
         sample_size=args.sample,
         seed=args.seed,
+        agreement_below=args.agreement_below,
     )
     result = chain_manifest(
         args.source,
@@ -84,6 +86,7 @@ def _chain(args: argparse.Namespace) -> Outcome:
         selection=selection,
         label_attribute=args.label_attribute,
         follow_up=args.follow_up,
+        job_output=args.job_output,
     )
     return Outcome(asdict(result))
 
@@ -216,6 +219,36 @@ def _validate(args: argparse.Namespace) -> Outcome:
     )
 
 
+def _workers(args: argparse.Namespace) -> Outcome:
+    from airflow_gt.workforce import WorkforceThresholds, check_workforce, measure_workforce
+    from airflow_gt.workforce.reports import (
+        render_text,
+        summary_json,
+        workforce_report_locations,
+        write_reports,
+    )
+
+    thresholds = WorkforceThresholds(
+        min_agreement=args.min_agreement,
+        min_worker_accuracy=args.min_worker_accuracy,
+        min_tasks=args.min_tasks,
+    )
+    if args.report_dir:
+        reports = workforce_report_locations(args.report_dir)
+        check_outputs([reports.json, reports.html], [args.source])
+    measures = measure_workforce(args.source, label_attribute=args.label_attribute)
+    result = check_workforce(measures, thresholds)
+    summary: dict[str, Any] = json.loads(summary_json(result, indent=False))
+    text = render_text(result)
+    if args.report_dir:
+        locations = write_reports(result, args.report_dir)
+        summary["reports"] = {"json": locations.json, "html": locations.html}
+        text += f"\nreport (json): {locations.json}\nreport (html): {locations.html}"
+    return Outcome(
+        summary, exit_code=EXIT_OK if result.success else EXIT_DATA_FAILED, text=text
+    )
+
+
 def _local(args: argparse.Namespace) -> None:
     require_extra("airflow-gt local", LOCAL)
     from airflow_gt.local.command import serve
@@ -254,6 +287,15 @@ def build_parser() -> argparse.ArgumentParser:
     chain.add_argument("--lowest-quantile", type=float)
     chain.add_argument("--sample", type=int, help="then keep a random sample of this many")
     chain.add_argument("--seed", type=int, default=0)
+    chain.add_argument(
+        "--agreement-below", type=float, metavar="F",
+        help="keep lines whose workers agreed less than F, in (0, 1] (from their responses)",
+    )
+    chain.add_argument(
+        "--job-output", metavar="DIR",
+        help="with --agreement-below: the job's output folder (path or s3://; default: the "
+        "folder of a SOURCE that is <job>/manifests/output/output.manifest)",
+    )
     chain.set_defaults(run=_chain)
 
     merge = commands.add_parser("merge", help="join job outputs on source-ref / source")
@@ -275,13 +317,19 @@ def build_parser() -> argparse.ArgumentParser:
     add_evaluate_arguments(evaluate)
     evaluate.set_defaults(run=_evaluate)
 
+    workers = commands.add_parser(
+        "workers", help="check a labeling job's workforce: agreement and each worker's accuracy"
+    )
+    add_workers_arguments(workers)
+    workers.set_defaults(run=_workers)
+
     local = commands.add_parser(
         "local", help="run the local stand-in for S3, Ground Truth and Rekognition"
     )
     add_local_arguments(local)
     local.set_defaults(run=_local)
 
-    for sub in (validate, chain, merge, to_moderation, evaluate):
+    for sub in (validate, chain, merge, to_moderation, evaluate, workers):
         sub.add_argument("--format", default="text", choices=["text", "json"])
     return parser
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import argparse
 
+from airflow_gt.exceptions import ConfigurationError
+from airflow_gt.extras import LOCAL, require_extra
+
 
 def fraction(text: str) -> float:
     try:
@@ -24,6 +27,16 @@ def label_minimum(text: str) -> tuple[str, float]:
     if not equals or not label:
         raise argparse.ArgumentTypeError(f"expected LABEL=F, got {text!r}")
     return label, fraction(value)
+
+
+def positive_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
 
 
 def port(text: str) -> int:
@@ -44,6 +57,18 @@ def seconds(text: str) -> float:
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
     return value
+
+
+def named_workers(text: str) -> tuple[tuple[str, float], ...]:
+    """``--workers NAME=ACCURACY,...``, checked by the stand-in's own parser (which needs the
+    ``local`` extra, as ``airflow-gt local`` does)."""
+    try:
+        require_extra("--workers", LOCAL)
+        from airflow_gt.local.workforce import parse_named_workers
+
+        return parse_named_workers(text)
+    except ConfigurationError as error:
+        raise argparse.ArgumentTypeError(error.detail) from None
 
 
 def add_to_moderation_arguments(parser: argparse.ArgumentParser) -> None:
@@ -101,6 +126,25 @@ def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
                         help="write validation-report.json and .html here (folder or s3://)")
 
 
+def add_workers_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "source", help="the labeling job's output folder, <S3OutputPath>/<job name>: s3:// or a "
+        "local copy in the same layout",
+    )
+    parser.add_argument(
+        "--label-attribute", help="the job's label attribute (default: the one whose metadata "
+        "names the job)",
+    )
+    parser.add_argument("--min-agreement", type=fraction, metavar="F",
+                        help="check: the job's mean agreement must be at least F")
+    parser.add_argument("--min-worker-accuracy", type=fraction, metavar="F",
+                        help="check: each judged worker's accuracy must be at least F")
+    parser.add_argument("--min-tasks", type=positive_count, default=1, metavar="N",
+                        help="workers with fewer than N tasks are not judged (default 1)")
+    parser.add_argument("--report-dir", metavar="DIR",
+                        help="write workforce-report.json and .html here (folder or s3://)")
+
+
 def add_local_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=port, default=4566,
@@ -116,8 +160,15 @@ def add_local_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seconds-per-task", type=float, default=None,
                         help="mean seconds a simulated worker spends on a classification task")
-    parser.add_argument("--worker-accuracy", type=float, default=None,
+    parser.add_argument("--worker-accuracy", type=fraction, default=None,
                         help="chance a simulated worker answers right (0 to 1)")
+    parser.add_argument(
+        "--workers", type=named_workers, default=None, metavar="NAME=ACCURACY,...",
+        help="named simulated workers with their own accuracy (0 to 1), e.g. "
+        "'w1=0.95,w2=0.9,w3=0.4': every labeling job's work team is exactly these workers, and "
+        "the workerId in worker-response files is their name; overrides --worker-accuracy for "
+        "the answers",
+    )
     parser.add_argument("--object-failure-rate", type=float, default=None,
                         help="share of data objects that fail with a failure-reason")
     parser.add_argument("--training-seconds", type=float, default=None,

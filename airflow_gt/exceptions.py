@@ -35,6 +35,7 @@
      │    └── EmptySelectionError       the selection kept no line: nothing to label
      ├── MergeError                     job outputs cannot be joined (duplicates, conflicts)
      ├── ManifestValidationError        a manifest was read but failed its expectations
+     ├── WorkforceCheckError            a labeling job's workforce failed its checks
      ├── LabelingJobError               a labeling job cannot be used, or gave no usable labels
      │    ├── LabelingJobConflictError  a job of that name exists with a different request
      │    ├── LabelingJobFailedError    the job ended Failed or Stopped (AWS's reason attached)
@@ -406,6 +407,27 @@ class ManifestValidationError(AirflowGtError):
         report = f"; report: {report_uri}" if report_uri else ""
         super().__init__(
             f"{source}: {failed} of {total} expectations did not hold{report}"
+        )
+
+
+class WorkforceCheckError(AirflowGtError):
+    """Raised when a labeling job's workforce fails its checks and the task is told to fail.
+
+    ``failed`` and ``total`` count the suite's expectations; ``workers`` names the workers below
+    the accuracy threshold; ``report_uri`` is the HTML report, if written.
+    """
+
+    def __init__(self, source: str, failed: int, total: int, workers: list[str],
+                 report_uri: str | None = None) -> None:
+        self.source = source
+        self.failed = failed
+        self.total = total
+        self.workers = workers
+        self.report_uri = report_uri
+        below = f" (workers below the accuracy threshold: {', '.join(workers)})" if workers else ""
+        report = f"; report: {report_uri}" if report_uri else ""
+        super().__init__(
+            f"{source}: {failed} of {total} workforce checks did not hold{below}{report}"
         )
 
 

@@ -55,6 +55,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_gt.operators.ground_truth",
                     "airflow_gt.operators.manifest",
+                    "airflow_gt.operators.workforce",
                 ],
             },
             {

@@ -18,6 +18,7 @@ import airflow_gt.evaluation
 import airflow_gt.labeling
 import airflow_gt.manifests
 import airflow_gt.validation
+import airflow_gt.workforce
 from airflow_gt import __version__
 from tests.conftest import BAD_SAMPLES, SAMPLES
 
@@ -52,7 +53,8 @@ def test_airflow_lists_the_provider(tmp_path: Path) -> None:
 def test_pure_core_imports_no_airflow_and_no_heavy_modules() -> None:
     code = (
         "import sys, airflow_gt.manifests, airflow_gt.validation, airflow_gt.exceptions,"
-        " airflow_gt.evaluation, airflow_gt.labeling, airflow_gt.adapters, airflow_gt.cli;"
+        " airflow_gt.evaluation, airflow_gt.labeling, airflow_gt.adapters, airflow_gt.cli,"
+        " airflow_gt.workforce, airflow_gt.workforce.reports;"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
         "('airflow', 'boto3', 'botocore', 'great_expectations', 'pandas', 'matplotlib'));"
         "print(','.join(bad))"
@@ -63,7 +65,8 @@ def test_pure_core_imports_no_airflow_and_no_heavy_modules() -> None:
 
 
 def test_core_sources_never_import_airflow() -> None:
-    for package in ("manifests", "validation", "evaluation", "labeling", "adapters", "waiters"):
+    for package in ("manifests", "validation", "evaluation", "labeling", "adapters", "waiters",
+                    "workforce"):
         for path in (ROOT / "airflow_gt" / package).rglob("*.py"):
             for line in path.read_text().splitlines():
                 stripped = line.strip()
@@ -74,7 +77,7 @@ def test_core_sources_never_import_airflow() -> None:
 @pytest.mark.parametrize(
     "package",
     [airflow_gt.manifests, airflow_gt.validation, airflow_gt.evaluation, airflow_gt.labeling,
-     airflow_gt.adapters],
+     airflow_gt.adapters, airflow_gt.workforce],
 )
 def test_public_api_is_complete(package: Any) -> None:
     exported = set(package.__all__)

@@ -53,6 +53,8 @@ def serve(args: argparse.Namespace) -> None:
     if args.worker_accuracy is not None:
         skill = replace(workforce.skill, accuracy=args.worker_accuracy)
         workforce = replace(workforce, skill=skill)
+    if args.workers is not None:  # their own accuracies, over --worker-accuracy's
+        workforce = replace(workforce, named_workers=args.workers)
     training = AdapterTrainingConfig()
     if args.training_seconds is not None:
         training = replace(training, training_seconds=args.training_seconds)

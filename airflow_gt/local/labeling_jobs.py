@@ -24,6 +24,7 @@ from airflow_gt.local.errors import AwsError, validation_error
 from airflow_gt.local.labeling_requests import (
     LabelingJobSpec,
     check_create_request,
+    check_team_size,
     resource_in_use,
 )
 from airflow_gt.local.labeling_run import LabelingRun, RunSettings, object_states
@@ -152,6 +153,8 @@ class LabelingJobService(Service):
         if existing is not None:
             raise resource_in_use(name, existing.arn)
         spec = check_create_request(params, request.region, self.context.s3, self.models)
+        if self.config.named_workers:
+            check_team_size(spec, [name for name, _ in self.config.named_workers])
         now = self.context.clock.now()
         arn = self.arn(request, f"labeling-job/{name.lower()}")
         code = hashlib.sha256(f"{arn}\0{now}".encode()).hexdigest()[:12].upper()
@@ -256,8 +259,7 @@ class LabelingJobService(Service):
                 f"needs at least {MINIMUM_OBJECTS}"
             )
         seed = self.context.seed
-        team = worker_ids(seed, job.request["HumanTaskConfig"]["WorkteamArn"], job.region,
-                          max(self.config.workers, spec.workers_per_object))
+        team = self._team(job)
         schedule_request = ScheduleRequest(
             seed=seed, job_name=spec.name, objects=len(states), start=at,
             workers_per_object=spec.workers_per_object,
@@ -278,6 +280,7 @@ class LabelingJobService(Service):
             audit_attribute=spec.categories.audit_label_attribute_name,
             segmentation=spec.label_attribute.endswith("-ref"),
             job_type=spec.task.job_type,
+            worker_skills=tuple(self.config.worker_skills().items()),
         )
         simulator = simulator_for(
             spec.task.name, spec.categories, spec.label_attribute, self.config.skill,
@@ -292,6 +295,22 @@ class LabelingJobService(Service):
         return LabelingRun(
             settings, layout, states, plan_schedule(schedule_request, self.config), simulator,
             self.context.s3, max_labeled,
+        )
+
+    def _team(self, job: LabelingJob) -> list[str]:
+        """The worker IDs of the job's work team: the named workers, in their order, or as
+        many generated IDs as the workforce has (at least as many as an object needs)."""
+        if self.config.named_workers:
+            team = [name for name, _ in self.config.named_workers]
+            if len(team) < job.spec.workers_per_object:  # checked at create time
+                raise _JobFailure(
+                    f"NumberOfHumanWorkersPerDataObject is {job.spec.workers_per_object}, but "
+                    f"the work team has only {len(team)} workers"
+                )
+            return team
+        return worker_ids(
+            self.context.seed, job.request["HumanTaskConfig"]["WorkteamArn"], job.region,
+            max(self.config.workers, job.spec.workers_per_object),
         )
 
     def _job(self, request: Request, name: str) -> LabelingJob:

@@ -10,7 +10,7 @@ data labeling's ``LabelingJobAlgorithmsConfig`` (``auto_labeling_requests.py``).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -201,6 +201,17 @@ def check_create_request(
         public_workforce=public,
         auto_labeling=auto_labeling,
     )
+
+
+def check_team_size(spec: LabelingJobSpec, team: Sequence[str]) -> None:
+    """Refuse a job that asks more different workers per object than the work team has (the
+    stand-in's named workers)."""
+    if spec.workers_per_object > len(team):
+        raise validation_error(
+            f"HumanTaskConfig.NumberOfHumanWorkersPerDataObject is {spec.workers_per_object}, "
+            f"but the work team has only {len(team)} workers ({', '.join(team)}): each data "
+            "object needs that many different workers"
+        )
 
 
 def resource_in_use(name: str, arn: str) -> AwsError:

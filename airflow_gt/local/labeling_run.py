@@ -30,7 +30,7 @@ from airflow_gt.local.clock import file_timestamp, iso_timestamp
 from airflow_gt.local.output_lines import output_record
 from airflow_gt.local.png import decode_png, image_size
 from airflow_gt.local.s3store import S3Store
-from airflow_gt.local.tasks import CommonMetadata, DataObject, TaskSimulator
+from airflow_gt.local.tasks import CommonMetadata, DataObject, TaskSimulator, WorkerSkill
 from airflow_gt.local.truth import Truth, truth_key
 from airflow_gt.local.workforce import PlannedObject, object_random
 from airflow_gt.manifests.attributes import source_of
@@ -67,6 +67,8 @@ class RunSettings:
     audit_attribute: str | None
     segmentation: bool
     job_type: str
+    worker_skills: tuple[tuple[str, WorkerSkill], ...] = ()
+    """Named workers' own skills, by worker ID; any other worker has the simulator's."""
 
 
 class LabelingRun:
@@ -101,6 +103,7 @@ class LabelingRun:
         self.machine_labeled = 0
         """Objects labeled by automated data labeling (``MachineLabeled``)."""
         self.failed = 0
+        self._skills = dict(settings.worker_skills)
         self._batches: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
 
     @property
@@ -200,7 +203,8 @@ class LabelingRun:
         obj = self._data_object(state, planned.index)
         rng = object_random(settings.seed, settings.job_name, planned.index, "answers")
         contents = [
-            self.simulator.answer(obj, worker, rng) for worker in range(len(planned.answers))
+            self._simulator_of(answer.worker_id).answer(obj, worker, rng)
+            for worker, answer in enumerate(planned.answers)
         ]
         self._write_worker_responses(planned, contents)
         done = iso_timestamp(planned.done_at)
@@ -232,6 +236,15 @@ class LabelingRun:
             "consolidatedAnnotation": {"content": label},
         }
 
+    def _simulator_of(self, worker_id: str) -> TaskSimulator:
+        """The simulator whose workers answer as this worker does."""
+        skill = self._skills.get(worker_id)
+        return self.simulator if skill is None else self.simulator.for_skill(skill)
+
+    def _subject(self, worker_id: str) -> str:
+        """The Cognito ``sub`` of a worker: a named worker's name, a generated ID's hash."""
+        return worker_id if worker_id in self._skills else worker_id.rsplit(".", 1)[-1]
+
     def _write_worker_responses(
         self, planned: PlannedObject, contents: Sequence[dict[str, Any]]
     ) -> None:
@@ -246,7 +259,7 @@ class LabelingRun:
                     "identityProviderType": "Cognito",
                     "issuer": f"https://cognito-idp.{self.settings.region}.amazonaws.com/"
                               f"{self.settings.region}_localstandin",
-                    "sub": answer.worker_id.rsplit(".", 1)[-1],
+                    "sub": self._subject(answer.worker_id),
                 }},
             }]}
             key = self.layout.worker_response_file(

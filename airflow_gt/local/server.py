@@ -17,7 +17,8 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -27,6 +28,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from airflow_gt.compat import moto_request_handler
+from airflow_gt.exceptions import ConfigurationError
 from airflow_gt.local.adapter_training import AdapterTrainingConfig
 from airflow_gt.local.clock import Clock, ManualClock, WallClock
 from airflow_gt.local.errors import AwsError
@@ -234,10 +236,16 @@ class LocalAws:
     :param seed: makes every simulated answer, failure and fault reproducible.
     :param clock: the stand-in's time; a :class:`ManualClock` lets a test move time by hand.
     :param workforce: how the simulated labeling workforce behaves (``WorkforceConfig``).
+    :param workers: named simulated workers, name -> accuracy (``{"w1": 0.95, "w3": 0.4}``):
+        the work team of every labeling job is exactly these workers, their names are the
+        ``workerId`` of their answers in the worker-response files, and each answers with its own
+        accuracy instead of ``workforce.skill.accuracy``. Sets ``named_workers`` of
+        ``workforce`` (or of the default one); a job asking more workers per object than there
+        are is refused with a ValidationException.
     :param training: how adapter training behaves (``AdapterTrainingConfig``).
     :param services: factories of the emulated services, each given the shared context; by
-        default the labeling-job service and the Rekognition service, set by ``workforce`` and
-        ``training``.
+        default the labeling-job service and the Rekognition service, set by ``workforce``
+        (with ``workers``) and ``training``.
     :param body_timeout: seconds a client has to send a request's whole body; a body that has
         not arrived by then is refused with a 400 in the service's format, not waited for.
     """
@@ -251,6 +259,7 @@ class LocalAws:
         clock: Clock | None = None,
         faults: FaultInjector | None = None,
         workforce: WorkforceConfig | None = None,
+        workers: Mapping[str, float] | None = None,
         training: AdapterTrainingConfig | None = None,
         services: Iterable[Callable[[LocalContext], Service]] | None = None,
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
@@ -258,6 +267,11 @@ class LocalAws:
         self.context = LocalContext(
             clock=clock or WallClock(), faults=faults or FaultInjector(seed=seed), seed=seed
         )
+        if workers is not None:
+            if not workers:
+                raise ConfigurationError("workers", "name at least one worker, or pass None")
+            named = tuple(workers.items())
+            workforce = replace(workforce or WorkforceConfig(), named_workers=named)
         if services is None:
             services = default_services(workforce, training)
         self.services = [factory(self.context) for factory in services]

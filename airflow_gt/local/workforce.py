@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 import heapq
 import random
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 from airflow_gt.exceptions import ConfigurationError
 from airflow_gt.local.clock import file_timestamp
@@ -32,6 +33,8 @@ TASK_EFFORT = {
     "semantic-segmentation": 5.0,
 }
 """How long each kind of task takes, relative to a single-label classification."""
+_WORKER_NAME = re.compile(r"[^\s,=/]+")
+"""A named worker: no whitespace, comma, ``=`` or ``/`` (``--workers`` separates by them)."""
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,14 @@ class WorkforceConfig:
     :param stopping_seconds: how long a job stays ``Stopping`` after StopLabelingJob.
     :param skill: how well the workers answer (accuracy, box jitter, comments).
     :param object_failure_rate: the share of data objects that fail with a ``failure-reason``.
-    :param workers: the size of the work team that answers.
+    :param workers: the size of the work team that answers (when ``named_workers`` is empty).
     :param auto_labeling_seconds: with automated data labeling, how long each iteration's model
         step (training, then batch transform of the validation set and the unlabeled objects)
         takes after the iteration's workers are done.
+    :param named_workers: ``(name, accuracy)`` pairs: when given, the work team of every
+        labeling job is exactly these workers, in this order; their names are the ``workerId``
+        of their answers, and each answers with its own accuracy (the rest of ``skill`` is
+        shared). A job that asks for more workers per object than there are is refused.
     """
 
     seconds_per_task: float = 1.5
@@ -57,6 +64,7 @@ class WorkforceConfig:
     object_failure_rate: float = 0.0
     workers: int = 12
     auto_labeling_seconds: float = 3.0
+    named_workers: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("seconds_per_task", "initializing_seconds", "stopping_seconds",
@@ -67,6 +75,63 @@ class WorkforceConfig:
             raise ConfigurationError("object_failure_rate", "must be between 0 and 1")
         if self.workers < 1:
             raise ConfigurationError("workers", "must be at least 1")
+        _check_named_workers(self.named_workers)
+
+    def worker_skills(self) -> dict[str, WorkerSkill]:
+        """Each named worker's skill: :attr:`skill` with that worker's accuracy."""
+        return {
+            name: replace(self.skill, accuracy=float(accuracy))
+            for name, accuracy in self.named_workers
+        }
+
+
+def _check_named_workers(named: tuple[tuple[str, float], ...]) -> None:
+    seen: set[str] = set()
+    for item in named:
+        if not (isinstance(item, tuple) and len(item) == 2):
+            raise ConfigurationError("workers", f"{item!r} is not a (name, accuracy) pair")
+        name, accuracy = item
+        if not isinstance(name, str) or not _WORKER_NAME.fullmatch(name):
+            raise ConfigurationError(
+                "workers", f"worker name {name!r} must be non-empty, without whitespace, ',', "
+                "'=' or '/'"
+            )
+        if name in seen:
+            raise ConfigurationError("workers", f"worker {name!r} is named twice")
+        seen.add(name)
+        if isinstance(accuracy, bool) or not isinstance(accuracy, (int, float)) or not (
+            0.0 <= accuracy <= 1.0
+        ):
+            raise ConfigurationError(
+                "workers", f"the accuracy of worker {name!r} must be between 0 and 1, got "
+                f"{accuracy!r}"
+            )
+
+
+def parse_named_workers(text: str) -> tuple[tuple[str, float], ...]:
+    """``"w1=0.95,w2=0.9,w3=0.4"`` as ``(("w1", 0.95), ("w2", 0.9), ("w3", 0.4))``.
+
+    :raises ConfigurationError: naming ``--workers`` and the bad item.
+    """
+    if not text.strip():
+        raise ConfigurationError("--workers", "expected NAME=ACCURACY,..., got nothing")
+    named: list[tuple[str, float]] = []
+    for item in text.split(","):
+        name, equals, value = item.strip().partition("=")
+        if not equals:
+            raise ConfigurationError("--workers", f"{item!r}: expected NAME=ACCURACY")
+        try:
+            accuracy = float(value)
+        except ValueError:
+            raise ConfigurationError(
+                "--workers", f"{item!r}: the accuracy {value!r} is not a number"
+            ) from None
+        try:
+            _check_named_workers((*named, (name, accuracy)))
+        except ConfigurationError as error:
+            raise ConfigurationError("--workers", f"{item.strip()!r}: {error.detail}") from None
+        named.append((name, accuracy))
+    return tuple(named)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,11 @@ one label attribute (detected when the lines carry exactly one):
 - ``status``: all lines, or only the labeled, unlabeled or failed (``failure-reason``) ones;
 - ``class_names``: lines whose label assigns any of these classes;
 - ``confidence_below``: lines whose lowest label confidence is below a threshold;
+- ``agreement_below``: lines whose workers agreed below a threshold: the agreement of
+  :func:`airflow_gt.workforce.measure_workforce`, measured from the worker responses in the
+  labeling job's output folder (``job_output``, by default the folder of a source that is
+  ``<job>/manifests/output/output.manifest``); a line with no agreement (it failed, or no
+  worker answered it) is never kept;
 - ``lowest_quantile``: the least certain fraction of the lines *of each group*, a group being one
   job (metadata ``job-name``) and one kind of labeler (``human-annotated``), because Ground
   Truth's confidences are not comparable across jobs or between humans and machines. Exactly
@@ -16,7 +21,8 @@ one label attribute (detected when the lines carry exactly one):
 - ``sample_size``: then a random sample of that many lines, fixed by ``seed``.
 
 The source is streamed: once when no quantile or sample is asked for, otherwise twice (the first
-pass keeps only line numbers and confidences).
+pass keeps only line numbers and confidences). With ``agreement_below``, the job's output
+manifest and worker responses are read once more, first, keeping only each line's agreement.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from airflow_gt.manifests.attributes import (
 from airflow_gt.manifests.destinations import check_outputs
 from airflow_gt.manifests.job_types import BuiltInTask, JobType
 from airflow_gt.manifests.labels import Label
+from airflow_gt.manifests.layout import OUTPUT_MANIFEST, job_output_of
 from airflow_gt.manifests.line_chooser import LineChooser, line_confidence
 from airflow_gt.manifests.reader import Record, read_manifest
 from airflow_gt.manifests.storage import Source, source_name
@@ -60,6 +67,7 @@ class Selection:
     lowest_quantile: float | None = None
     sample_size: int | None = None
     seed: int = 0
+    agreement_below: float | None = None
 
     def __post_init__(self) -> None:
         if self.status not in _STATUSES:
@@ -70,13 +78,16 @@ class Selection:
             object.__setattr__(self, "class_names", frozenset(self.class_names))
         if self.confidence_below is not None and not 0 < self.confidence_below <= 1:
             raise ConfigurationError("confidence_below", "must be in (0, 1]")
+        if self.agreement_below is not None and not 0 < self.agreement_below <= 1:
+            raise ConfigurationError("agreement_below", "must be in (0, 1]")
         if self.lowest_quantile is not None and not 0 < self.lowest_quantile <= 1:
             raise ConfigurationError("lowest_quantile", "must be in (0, 1]")
         if self.sample_size is not None and self.sample_size < 0:
             raise ConfigurationError("sample_size", "must not be negative")
         if self.uses_labels and self.status in ("unlabeled", "failed"):
             raise ConfigurationError(
-                "status", f"{self.status} lines have no label to filter by class or confidence"
+                "status",
+                f"{self.status} lines have no label to filter by class, confidence or agreement",
             )
 
     @property
@@ -86,6 +97,7 @@ class Selection:
             self.class_names is not None
             or self.confidence_below is not None
             or self.lowest_quantile is not None
+            or self.agreement_below is not None
         )
 
 
@@ -102,6 +114,54 @@ class ChainResult:
     lines_read: int
     lines_written: int
     ties_broken: int = 0
+
+
+@dataclass(frozen=True)
+class _Agreements:
+    """Each line's agreement among its workers, from one labeling job's output folder."""
+
+    folder: str
+    manifest_lines: int
+    by_line: dict[int, float | None]
+    """By 1-based line number; a line no worker answered is absent."""
+
+
+def _measure_agreements(
+    source: Source, selection: Selection, job_output: str | None, label_attribute: str | None,
+    s3_client: Any,
+) -> _Agreements | None:
+    """The agreements ``selection.agreement_below`` needs (None when it is not set)."""
+    if selection.agreement_below is None:
+        return None
+    folder = job_output or job_output_of(source)
+    if folder is None:
+        raise ConfigurationError(
+            "job_output",
+            f"agreement_below needs the labeling job's output folder, whose worker responses "
+            f"give each line's agreement; {source_name(source)} is not "
+            f"<job>/{OUTPUT_MANIFEST}, so the folder cannot be told from it: give job_output",
+        )
+    # Imported here: the workforce package imports airflow_gt.manifests modules, and so the
+    # package's __init__, which imports this module.
+    from airflow_gt.workforce.measures import measure_workforce
+
+    measures = measure_workforce(folder, label_attribute=label_attribute, s3_client=s3_client)
+    # A later iteration's answers (the ones consolidated last) replace an earlier one's.
+    by_line = {found.index + 1: found.agreement for found in measures.objects}
+    return _Agreements(folder, measures.manifest_lines, by_line)
+
+
+def _check_same_lines(source: Source, agreements: _Agreements | None, lines_read: int) -> None:
+    """The agreements are by line number: the source must have the job's output manifest's
+    lines (a line more or less and every agreement would be another line's)."""
+    if agreements is None or lines_read == agreements.manifest_lines:
+        return
+    raise ConfigurationError(
+        "job_output",
+        f"{source_name(source)} has {lines_read} lines but the output manifest of "
+        f"{agreements.folder} has {agreements.manifest_lines}: agreements are matched by line, "
+        "so the source must be that job's output manifest (or a copy of it, line for line)",
+    )
 
 
 def _group(label: Label) -> tuple[str | None, bool | None]:
@@ -139,11 +199,11 @@ def _lowest_in_each_group(
 
 def _chosen_lines(
     source: Source, selection: Selection, attribute: str | None, follow_up: FollowUp,
-    s3_client: Any,
+    s3_client: Any, agreements: _Agreements | None,
 ) -> tuple[set[int], str | None, int]:
     """First pass: the line numbers that pass a selection with a quantile or a sample, the
     attribute selected on, and the ties the quantile broke."""
-    chooser = LineChooser(source_name(source), selection, attribute, follow_up)
+    chooser = _chooser(source, selection, attribute, follow_up, agreements)
     numbers = array("q")
     confidences = array("d")
     tie_keys = array("Q")
@@ -181,6 +241,16 @@ def _check_new_attribute(record: Mapping[str, Any], name: str, source: str, line
             raise LabelAttributeExistsError(source, line, name, key)
 
 
+def _chooser(
+    source: Source, selection: Selection, attribute: str | None, follow_up: FollowUp,
+    agreements: _Agreements | None,
+) -> LineChooser:
+    return LineChooser(
+        source_name(source), selection, attribute, follow_up,
+        agreements=None if agreements is None else agreements.by_line,
+    )
+
+
 @dataclass
 class _Progress:
     """What a selection pass learnt: how many lines it read, which attribute it selected on."""
@@ -197,13 +267,14 @@ def _select(
     follow_up: FollowUp,
     s3_client: Any,
     progress: _Progress,
+    agreements: _Agreements | None,
 ) -> Iterator[tuple[int, Record]]:
     progress.label_attribute = label_attribute
     chosen: set[int] | None = None
-    chooser = LineChooser(source_name(source), selection, label_attribute, follow_up)
+    chooser = _chooser(source, selection, label_attribute, follow_up, agreements)
     if selection.lowest_quantile is not None or selection.sample_size is not None:
         chosen, progress.label_attribute, progress.ties_broken = _chosen_lines(
-            source, selection, label_attribute, follow_up, s3_client
+            source, selection, label_attribute, follow_up, s3_client, agreements
         )
     for line, record in read_manifest(source, s3_client=s3_client):
         progress.lines_read = line
@@ -212,6 +283,7 @@ def _select(
                 yield line, record
         elif chooser.label(record, line)[0]:
             yield line, record
+    _check_same_lines(source, agreements, progress.lines_read)
     if chosen is None:
         chooser.finish()
         progress.label_attribute = chooser.attribute
@@ -223,9 +295,15 @@ def select_lines(
     *,
     label_attribute: str | None = None,
     s3_client: Any = None,
+    job_output: str | None = None,
 ) -> Iterator[tuple[int, Record]]:
-    """The ``(line number, record)`` pairs of ``source`` that ``selection`` keeps, in order."""
-    return _select(source, selection, label_attribute, None, s3_client, _Progress())
+    """The ``(line number, record)`` pairs of ``source`` that ``selection`` keeps, in order.
+
+    :param job_output: with ``agreement_below``, the labeling job's output folder (see
+        :func:`chain_manifest`); its agreements are measured when this is called.
+    """
+    agreements = _measure_agreements(source, selection, job_output, label_attribute, s3_client)
+    return _select(source, selection, label_attribute, None, s3_client, _Progress(), agreements)
 
 
 def chain_manifest(
@@ -237,6 +315,7 @@ def chain_manifest(
     label_attribute: str | None = None,
     follow_up: JobType | BuiltInTask | str | None = None,
     s3_client: Any = None,
+    job_output: str | None = None,
 ) -> ChainResult:
     """Write the input manifest of a follow-up job from the output manifest ``source``.
 
@@ -247,6 +326,12 @@ def chain_manifest(
         the lines carry exactly one. Every line is checked under it (``line_chooser.py``): a
         malformed label, a label a verification or adjustment ``follow_up`` cannot work on, or
         an attribute named that no line has is an error, and nothing is written.
+    :param job_output: with ``agreement_below``, the output folder of the labeling job that
+        wrote ``source`` (``<S3OutputPath>/<job name>``, ``s3://`` or a local copy), whose
+        worker responses give each line's agreement; by default the folder ``source`` is in
+        when it is ``<folder>/manifests/output/output.manifest``, else a
+        :class:`~airflow_gt.exceptions.ConfigurationError` naming ``job_output``. The source
+        must have that job's output manifest's lines, line for line.
 
     ``destination`` may not be ``source`` (nor the same file through a link), nor an existing
     folder, FIFO or device: that is refused before anything is read.
@@ -255,8 +340,11 @@ def chain_manifest(
     check_outputs([destination], [source])
     name = source_name(source)
     progress = _Progress()
+    agreements = _measure_agreements(source, selection, job_output, label_attribute, s3_client)
     with ManifestWriter(destination, s3_client=s3_client) as writer:
-        lines = _select(source, selection, label_attribute, follow_up, s3_client, progress)
+        lines = _select(
+            source, selection, label_attribute, follow_up, s3_client, progress, agreements
+        )
         for line, record in lines:
             _check_new_attribute(record, new_label_attribute, name, line)
             writer.write(record)

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from airflow_gt.manifests.attributes import validate_job_name
-from airflow_gt.manifests.storage import S3Location
+from airflow_gt.manifests.storage import S3Location, Source, is_s3_uri, source_name
 
 OUTPUT_MANIFEST = "manifests/output/output.manifest"
 INTERMEDIATE_MANIFEST_NAME = "annotations.manifest"
@@ -115,3 +116,19 @@ class LabelingJobOutputLayout:
     @property
     def training(self) -> str:
         return self._folder("training")
+
+
+def job_output_of(source: Source) -> str | None:
+    """The output folder of the labeling job whose output manifest ``source`` is, when it is
+    ``<folder>/manifests/output/output.manifest`` (``s3://`` or local); else None."""
+    name = source_name(source)
+    if is_s3_uri(name):
+        folder, found, rest = name.rpartition("/" + OUTPUT_MANIFEST)
+        has_job = "/" in folder.removeprefix("s3://").strip("/")
+        return folder if found and not rest and has_job else None
+    path = Path(name)
+    if len(path.parts) < 4:  # the job's folder is the working directory, or above it
+        path = path.absolute()
+    if path.parts[-3:] != tuple(OUTPUT_MANIFEST.split("/")) or len(path.parts) < 4:
+        return None
+    return str(path.parents[2])

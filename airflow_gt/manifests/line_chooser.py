@@ -2,7 +2,8 @@
 label checked on the way.
 
 :class:`LineChooser` applies the per-line part of a selection (status, class names, confidence
-threshold; the quantile and the sample, which need every line, are ``chaining.py``'s) to the
+and agreement thresholds; the quantile and the sample, which need every line, are
+``chaining.py``'s, as is measuring the workers' agreement on each line) to the
 label attribute it is given, or detects: the only one the first line with labels carries. When
 that line carries several and the selection does not look at labels, each of them is checked
 (from that line on: name the attribute to have every line checked).
@@ -18,6 +19,7 @@ It refuses, naming the file and the line, what a follow-up job cannot be given:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from airflow_gt.exceptions import (
@@ -62,6 +64,9 @@ class LineChooser:
     :param source: how errors name the manifest.
     :param attribute: the label attribute named, or None to detect it.
     :param follow_up: the follow-up job, whose task may work on one job type only.
+    :param agreements: each line's agreement among its workers, by 1-based line number (None or
+        absent: no agreement, as for a failed object); needed when the selection has
+        ``agreement_below``.
     """
 
     def __init__(
@@ -70,9 +75,12 @@ class LineChooser:
         selection: Selection,
         attribute: str | None,
         follow_up: JobType | BuiltInTask | str | None = None,
+        *,
+        agreements: Mapping[int, float | None] | None = None,
     ) -> None:
         self.source = source
         self.selection = selection
+        self.agreements = agreements
         self.attribute = attribute
         self.named = attribute is not None
         kind = None if follow_up is None else follow_up_kind(follow_up)
@@ -156,6 +164,11 @@ class LineChooser:
         if wanted.confidence_below is not None:
             confidence = line_confidence(label)
             if confidence is None or confidence >= wanted.confidence_below:
+                return False, label
+        if wanted.agreement_below is not None:
+            assert self.agreements is not None
+            agreement = self.agreements.get(line)
+            if agreement is None or agreement >= wanted.agreement_below:
                 return False, label
         return True, label
 

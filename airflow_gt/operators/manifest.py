@@ -18,7 +18,7 @@ from airflow.sdk import BaseOperator, Context
 from airflow_gt.compat import AirflowFailException, AirflowSkipException, BaseNotifier
 from airflow_gt.exceptions import ConfigurationError, EmptySelectionError, ManifestValidationError
 from airflow_gt.manifests.chaining import Selection, chain_manifest
-from airflow_gt.manifests.layout import LabelingJobOutputLayout
+from airflow_gt.manifests.layout import OUTPUT_MANIFEST, LabelingJobOutputLayout, job_output_of
 from airflow_gt.manifests.merging import merge_manifests
 from airflow_gt.manifests.reader import read_manifest
 from airflow_gt.manifests.writer import ManifestWriter
@@ -229,14 +229,21 @@ class ManifestChainOperator(AwsParamsMixin, BaseOperator):
     :param lowest_quantile: keep exactly this fraction (rounded up) of the least confident
         lines, per job and kind of labeler; ties at the cut-off are ordered by a hash of the
         line's source seeded with ``seed``. (templated)
+    :param agreement_below: keep lines whose workers agreed less than this, in (0, 1]: the
+        agreement :func:`~airflow_gt.workforce.measure_workforce` measures from the job's
+        worker responses; a failed line has none and is never kept. (templated)
+    :param job_output: with ``agreement_below``, the labeling job's output folder
+        (``<S3OutputPath>/<job name>``), or the labeling task's result; by default the folder
+        of a ``source`` that is ``<job>/manifests/output/output.manifest``. (templated)
     :param sample_size: then keep a random sample of this many lines. (templated)
     :param seed: the seed of that sample and of the quantile's tie order. (templated)
     :param on_empty: ``"skip"``, ``"fail"`` or ``"continue"`` when no line is kept.
     """
 
     template_fields: Sequence[str] = aws_template_fields(
-        "class_names", "confidence_below", "destination", "follow_up", "label_attribute",
-        "lowest_quantile", "new_label_attribute", "sample_size", "seed", "source", "status",
+        "agreement_below", "class_names", "confidence_below", "destination", "follow_up",
+        "job_output", "label_attribute", "lowest_quantile", "new_label_attribute",
+        "sample_size", "seed", "source", "status",
     )
 
     def __init__(
@@ -253,6 +260,8 @@ class ManifestChainOperator(AwsParamsMixin, BaseOperator):
         lowest_quantile: float | str | None = None,
         sample_size: int | str | None = None,
         seed: int | str = 0,
+        agreement_below: float | str | None = None,
+        job_output: str | Mapping[str, Any] | None = None,
         on_empty: Literal["skip", "fail", "continue"] = "skip",
         **kwargs: Any,
     ) -> None:
@@ -270,6 +279,8 @@ class ManifestChainOperator(AwsParamsMixin, BaseOperator):
         self.lowest_quantile = lowest_quantile
         self.sample_size = sample_size
         self.seed = seed
+        self.agreement_below = agreement_below
+        self.job_output = job_output
         self.on_empty = on_empty
 
     def selection(self) -> Selection:
@@ -283,7 +294,26 @@ class ManifestChainOperator(AwsParamsMixin, BaseOperator):
             lowest_quantile=number(self.lowest_quantile, "lowest_quantile", float),
             sample_size=number(self.sample_size, "sample_size", int),
             seed=number(self.seed, "seed", int, optional=False),
+            agreement_below=number(self.agreement_below, "agreement_below", float),
         )
+
+    def _job_output(self) -> str | None:
+        """The job's output folder as given: a folder, or a labeling task's result (the folder
+        its output manifest is in); None, ``""`` or a rendered ``"None"``: told from the
+        source."""
+        value = self.job_output
+        if value is None or (isinstance(value, str) and value.strip() in ("", "None")):
+            return None
+        if isinstance(value, Mapping):
+            manifest = manifest_uri_of(value, "job_output")
+            folder = job_output_of(manifest)
+            if folder is None:
+                raise ConfigurationError(
+                    "job_output", f"the task result names {manifest}, which is not "
+                    f"<job>/{OUTPUT_MANIFEST}: give the job's output folder",
+                )
+            return folder
+        return manifest_uri_of(value, "job_output")
 
     def execute(self, context: Context) -> dict[str, Any]:
         source = manifest_uri_of(self.source, "source")
@@ -296,6 +326,7 @@ class ManifestChainOperator(AwsParamsMixin, BaseOperator):
             label_attribute=self.label_attribute or None,
             follow_up=self.follow_up or None,
             s3_client=self.hook.s3_client,
+            job_output=self._job_output(),
         )
         self.log.info(
             "Kept %s of %s lines of %s (selected on %s; %s tied lines left out) in %s",

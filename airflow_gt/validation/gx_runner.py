@@ -30,6 +30,8 @@ class ChunkOutcome:
     observed_value: Any
     samples: list[tuple[int, Any]]
     """(line, value) of the first few unexpected values."""
+    success: bool = True
+    """GX's verdict on this chunk."""
 
 
 class ExpectationRunError(RuntimeError):
@@ -76,7 +78,7 @@ class GxRunner:
     """Validates frames with the expectations given, grouped by frame."""
 
     def __init__(self, name: str, expectations: tuple[ExpectationSpec, ...],
-                 parameters: dict[str, Any]) -> None:
+                 parameters: dict[str, Any], *, sample_count: int = SAMPLE_COUNT) -> None:
         _quiet_great_expectations()
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -88,6 +90,7 @@ class GxRunner:
 
         self.expectations = expectations
         self.parameters = parameters
+        self.sample_count = sample_count
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(
             globally=False, metric_calculations=False
@@ -128,7 +131,7 @@ class GxRunner:
                     result_format={
                         "result_format": "SUMMARY",
                         "unexpected_index_column_names": ["line"],
-                        "partial_unexpected_count": SAMPLE_COUNT,
+                        "partial_unexpected_count": self.sample_count,
                     },
                     expectation_parameters=self.parameters,
                 )
@@ -169,4 +172,5 @@ def _chunk_outcome(outcome: Any, rows: int) -> ChunkOutcome:
         unexpected_count=int(result.get("unexpected_count", 0)),
         observed_value=result.get("observed_value"),
         samples=samples,
+        success=bool(outcome.success),
     )

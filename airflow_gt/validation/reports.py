@@ -44,7 +44,7 @@ class ReportLocations:
     html: str
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     item = getattr(value, "item", None)  # a numpy scalar orjson does not know
     return item() if callable(item) else str(value)
 
@@ -55,7 +55,7 @@ def summary_json(result: ValidationResult, *, indent: bool = True) -> bytes:
     options = _JSON_OPTIONS | orjson.OPT_APPEND_NEWLINE
     if indent:
         options |= orjson.OPT_INDENT_2
-    return orjson.dumps(result.summary(), default=_json_default, option=options)
+    return orjson.dumps(result.summary(), default=json_default, option=options)
 
 
 def write_reports(
@@ -71,10 +71,11 @@ def write_reports(
     return locations
 
 
-def report_locations(directory: str | Path) -> ReportLocations:
-    """Where ``write_reports`` puts the two reports under ``directory``."""
+def report_locations(directory: str | Path, stem: str = "validation-report") -> ReportLocations:
+    """Where the two reports ``<stem>.json`` and ``<stem>.html`` go under ``directory``
+    (``write_reports`` writes ``validation-report.*``)."""
     return ReportLocations(
-        json=_child(directory, JSON_REPORT), html=_child(directory, HTML_REPORT)
+        json=_child(directory, f"{stem}.json"), html=_child(directory, f"{stem}.html")
     )
 
 
@@ -86,7 +87,7 @@ def _child(directory: str | Path, name: str) -> str:
 
 # --- HTML -----------------------------------------------------------------------------------
 
-_STYLE = """
+PAGE_STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
        max-width: 80rem; padding: 0 1rem; color: #1f2328; line-height: 1.45; }
 h1 { font-size: 1.5rem; margin-bottom: 0.2rem; }
@@ -112,15 +113,15 @@ ul.samples li { margin: 0.1rem 0; }
 """
 
 
-def _e(value: object) -> str:
+def escape(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _number(value: int) -> str:
+def count_text(value: int) -> str:
     return f"{value:,}"
 
 
-def _status(success: bool) -> str:
+def status_badge(success: bool) -> str:
     word = "passed" if success else "failed"
     return f'<span class="status {word}">{word}</span>'
 
@@ -129,24 +130,26 @@ def _banner(result: ValidationResult) -> str:
     outcomes = [outcome for attribute in result.attributes for outcome in attribute.outcomes]
     failed = sum(1 for outcome in outcomes if not outcome.success)
     if result.success:
-        text = f"Passed: all {_number(len(outcomes))} expectations held."
+        text = f"Passed: all {count_text(len(outcomes))} expectations held."
     else:
-        text = f"Failed: {_number(failed)} of {_number(len(outcomes))} expectations did not hold."
+        text = (f"Failed: {count_text(failed)} of {count_text(len(outcomes))} expectations "
+                "did not hold.")
     word = "passed" if result.success else "failed"
-    return f'<div class="banner {word}">{_e(text)}</div>'
+    return f'<div class="banner {word}">{escape(text)}</div>'
 
 
 def _overview_row(index: int, attribute: AttributeResult, objects: int) -> str:
     held = len(attribute.outcomes) - len(attribute.failed_expectations)
     return (
         "<tr>"
-        f'<td><a href="#attribute-{index}"><code>{_e(attribute.label_attribute)}</code></a></td>'
-        f"<td>{_e(attribute.job_type)}</td>"
-        f"<td><code>{_e(attribute.suite)}</code></td>"
-        f'<td class="number">{_number(attribute.labeled)} / {_number(objects)}</td>'
-        f'<td class="number">{_number(attribute.failed)}</td>'
-        f'<td class="number">{_number(held)} / {_number(len(attribute.outcomes))}</td>'
-        f"<td>{_status(attribute.success)}</td>"
+        f'<td><a href="#attribute-{index}">'
+        f"<code>{escape(attribute.label_attribute)}</code></a></td>"
+        f"<td>{escape(attribute.job_type)}</td>"
+        f"<td><code>{escape(attribute.suite)}</code></td>"
+        f'<td class="number">{count_text(attribute.labeled)} / {count_text(objects)}</td>'
+        f'<td class="number">{count_text(attribute.failed)}</td>'
+        f'<td class="number">{count_text(held)} / {count_text(len(attribute.outcomes))}</td>'
+        f"<td>{status_badge(attribute.success)}</td>"
         "</tr>"
     )
 
@@ -164,7 +167,7 @@ def _overview(result: ValidationResult) -> str:
 
 
 def _short(value: Any) -> str:
-    text = orjson.dumps(value, default=_json_default, option=_JSON_OPTIONS).decode()
+    text = orjson.dumps(value, default=json_default, option=_JSON_OPTIONS).decode()
     if len(text) > VALUE_CHARACTERS:
         text = text[: VALUE_CHARACTERS - 1] + "…"
     return text
@@ -181,7 +184,7 @@ def _bounds(kwargs: dict[str, Any]) -> str:
     return ""
 
 
-def _observed(value: Any) -> str:
+def observed_text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return "none" if value is None else _short(value)
@@ -192,21 +195,22 @@ def _counts(outcome: ExpectationOutcome) -> str:
     aggregate one."""
     if outcome.aggregate:
         bounds = _bounds(outcome.kwargs)
-        over = f" over {_number(outcome.element_count)} values"
-        return f"observed {_observed(outcome.observed_value)}{over}" + (
+        over = f" over {count_text(outcome.element_count)} values"
+        return f"observed {observed_text(outcome.observed_value)}{over}" + (
             f" ({bounds})" if bounds else ""
         )
-    text = f"{_number(outcome.unexpected_count)} unexpected of {_number(outcome.element_count)}"
+    text = (f"{count_text(outcome.unexpected_count)} unexpected of "
+            f"{count_text(outcome.element_count)}")
     if outcome.unexpected_count and outcome.element_count:
         text += f" ({100 * outcome.unexpected_count / outcome.element_count:.2f}%)"
     return text
 
 
 def _sample(sample: FailingValue) -> str:
-    source = "" if sample.source is None else f" <code>{_e(sample.source)}</code>"
+    source = "" if sample.source is None else f" <code>{escape(sample.source)}</code>"
     return (
-        f"<li>line {_number(sample.line)}:{source} "
-        f'<span class="value">{_e(_short(sample.value))}</span></li>'
+        f"<li>line {count_text(sample.line)}:{source} "
+        f'<span class="value">{escape(_short(sample.value))}</span></li>'
     )
 
 
@@ -214,34 +218,35 @@ def _samples(outcome: ExpectationOutcome) -> str:
     if not outcome.samples:
         return '<span class="muted">none</span>' if outcome.success else ""
     more = outcome.unexpected_count - len(outcome.samples)
-    tail = f'<li class="muted">and {_number(more)} more</li>' if more > 0 else ""
+    tail = f'<li class="muted">and {count_text(more)} more</li>' if more > 0 else ""
     return f'<ul class="samples">{"".join(_sample(s) for s in outcome.samples)}{tail}</ul>'
 
 
-def _expectation_row(outcome: ExpectationOutcome) -> str:
+def expectation_row(outcome: ExpectationOutcome) -> str:
     css = "" if outcome.success else ' class="failed"'
     return (
         f"<tr{css}>"
-        f"<td>{_status(outcome.success)}</td>"
-        f"<td>{_e(outcome.rule)}</td>"
-        f"<td><code>{_e(outcome.expectation)}</code></td>"
-        f"<td><code>{_e(outcome.frame)}.{_e(outcome.column)}</code></td>"
-        f'<td class="counts">{_e(_counts(outcome))}</td>'
+        f"<td>{status_badge(outcome.success)}</td>"
+        f"<td>{escape(outcome.rule)}</td>"
+        f"<td><code>{escape(outcome.expectation)}</code></td>"
+        f"<td><code>{escape(outcome.frame)}.{escape(outcome.column)}</code></td>"
+        f'<td class="counts">{escape(_counts(outcome))}</td>'
         f"<td>{_samples(outcome)}</td>"
         "</tr>"
     )
 
 
 def _attribute_section(index: int, attribute: AttributeResult, objects: int) -> str:
-    rows = "".join(_expectation_row(outcome) for outcome in attribute.outcomes)
+    rows = "".join(expectation_row(outcome) for outcome in attribute.outcomes)
     held = len(attribute.outcomes) - len(attribute.failed_expectations)
     return (
-        f'<h2 id="attribute-{index}">Label attribute <code>{_e(attribute.label_attribute)}</code>'
-        f" {_status(attribute.success)}</h2>"
-        f"<p>Job type {_e(attribute.job_type)}, suite <code>{_e(attribute.suite)}</code>: "
-        f"{_number(attribute.labeled)} of {_number(objects)} objects labeled, "
-        f"{_number(attribute.failed)} failed; {_number(held)} of "
-        f"{_number(len(attribute.outcomes))} expectations held.</p>"
+        f'<h2 id="attribute-{index}">Label attribute '
+        f"<code>{escape(attribute.label_attribute)}</code>"
+        f" {status_badge(attribute.success)}</h2>"
+        f"<p>Job type {escape(attribute.job_type)}, suite <code>{escape(attribute.suite)}</code>: "
+        f"{count_text(attribute.labeled)} of {count_text(objects)} objects labeled, "
+        f"{count_text(attribute.failed)} failed; {count_text(held)} of "
+        f"{count_text(len(attribute.outcomes))} expectations held.</p>"
         "<table><thead><tr><th>Result</th><th>Rule</th><th>Expectation</th>"
         "<th>Frame.column</th><th>Counts</th><th>Sample failing lines</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
@@ -257,12 +262,12 @@ def render_html(result: ValidationResult) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>Validation of {_e(result.source)}</title>\n"
-        f"<style>{_STYLE}</style>\n</head>\n<body>\n"
-        f'<h1>Manifest validation</h1>\n<p class="source">{_e(result.source)}</p>\n'
+        f"<title>Validation of {escape(result.source)}</title>\n"
+        f"<style>{PAGE_STYLE}</style>\n</head>\n<body>\n"
+        f'<h1>Manifest validation</h1>\n<p class="source">{escape(result.source)}</p>\n'
         f"{_banner(result)}\n"
-        f"<p>{_number(result.objects)} objects (manifest lines), "
-        f"{_number(len(result.attributes))} label attributes checked.</p>\n"
+        f"<p>{count_text(result.objects)} objects (manifest lines), "
+        f"{count_text(len(result.attributes))} label attributes checked.</p>\n"
         f"{_overview(result)}\n{sections}\n</body>\n</html>\n"
     )
 
@@ -294,7 +299,7 @@ def _attribute_text(attribute: AttributeResult, objects: int) -> list[str]:
         lines += [
             f"  failed: {outcome.rule}",
             f"    {outcome.expectation} on {outcome.frame}.{outcome.column}",
-            f"    observed value: {_observed(outcome.observed_value)}" if outcome.aggregate
+            f"    observed value: {observed_text(outcome.observed_value)}" if outcome.aggregate
             else f"    {outcome.unexpected_count:,} unexpected of {outcome.element_count:,}",
         ]
         if outcome.samples:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from airflow_gt.exceptions import ConfigurationError
@@ -81,6 +82,11 @@ def load_suite(job_type: str) -> SuiteSpec:
             "job_type", f"no expectation suite for job type {name!r}; suites: "
             f"{', '.join(suite_names())}"
         )
+    return read_suite(path)
+
+
+def read_suite(path: Traversable) -> SuiteSpec:
+    """A suite from its JSON file (in the package: ``importlib.resources``, or a path)."""
     document = json.loads(path.read_text(encoding="utf-8"))
     expectations = tuple(
         ExpectationSpec(

@@ -11,8 +11,10 @@ from airflow_gt.compat import AirflowSkipException
 from airflow_gt.exceptions import ConfigurationError, EmptySelectionError, MergeError, NameRuleError
 from airflow_gt.labeling.names import default_job_name
 from airflow_gt.local import LocalAws
+from airflow_gt.operators.ground_truth import GroundTruthCreateLabelingJobOperator
 from airflow_gt.operators.manifest import ManifestChainOperator, ManifestMergeOperator
-from tests.airflow_support import Inputs, TaskInstanceStub, task_context
+from airflow_gt.workforce import measure_workforce
+from tests.airflow_support import Inputs, RunningClock, TaskInstanceStub, task_context
 from tests.local.labeling import read_lines
 from tests.operators.labeled import label_boxes, put_lines
 
@@ -148,3 +150,34 @@ def test_conflicting_values_fail_unless_the_first_wins(
     assert read_lines(aws_s3, result["manifest_uri"])[0]["verdict"] == "good"
     with pytest.raises(ConfigurationError, match="on_missing"):
         merge(inputs, [first, second], on_missing="ignore")
+
+
+def test_the_objects_workers_agreed_on_least_go_to_a_relabeling_job(
+    aws: LocalAws, inputs: Inputs, aws_s3: Any
+) -> None:
+    classify = GroundTruthCreateLabelingJobOperator(
+        task_id="classify", poll_interval=0.01, **inputs.job_arguments(
+            labeling_task_type="ImageMultiClass", label_attribute_name="animal",
+            workers_per_object=3,
+        ),
+    )
+    with RunningClock(aws):
+        labeled = classify.execute(task_context())
+    output = labeled["output_manifest_uri"]
+    measures = measure_workforce(output.removesuffix("/manifests/output/output.manifest"),
+                                 s3_client=aws_s3)
+    below = [o.source for o in sorted(measures.objects, key=lambda o: o.index)
+             if o.agreement is not None and o.agreement < 1]
+    assert 0 < len(below) < inputs.objects
+    options = {"new_label_attribute": "animal-again", "follow_up": None}
+    # The job's folder is told from the source, its result, or given as its result.
+    result = chain(inputs, labeled, agreement_below="1.0", **options).execute(task_context(TI))
+    assert [line["source-ref"] for line in read_lines(aws_s3, result["manifest_uri"])] == below
+    copy = put_lines(aws_s3, f"s3://{inputs.bucket}/copy.manifest", read_lines(aws_s3, output))
+    result = chain(inputs, labeled, source=copy, job_output=labeled, agreement_below=1,
+                   **options).execute(task_context(TI))
+    assert [line["source-ref"] for line in read_lines(aws_s3, result["manifest_uri"])] == below
+    with pytest.raises(ConfigurationError) as caught:
+        chain(inputs, labeled, source=copy, agreement_below=1, **options
+              ).execute(task_context(TI))
+    assert caught.value.parameter == "job_output"

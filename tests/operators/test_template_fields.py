@@ -18,6 +18,7 @@ MINIMAL_ARGUMENTS: dict[str, dict[str, Any]] = {
     "ManifestValidateOperator": {"manifest": "s3://b/output.manifest"},
     "ManifestChainOperator": {"source": "s3://b/output.manifest", "destination": "s3://b/next/",
                               "new_label_attribute": "verify"},
+    "GroundTruthWorkforceOperator": {"labeling_job": "x"},
     "ManifestMergeOperator": {"sources": ["s3://b/1.manifest", "s3://b/2.manifest"],
                               "destination": "s3://b/merged.manifest"},
     "RekognitionModerationManifestOperator": {

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 import numpy as np
 from numpy.typing import NDArray
@@ -81,6 +82,10 @@ class TaskSimulator(Protocol):
         """The ``answerContent`` that worker number ``worker`` submits for ``obj``."""
         ...
 
+    def for_skill(self, skill: WorkerSkill) -> TaskSimulator:
+        """This simulator with workers of that skill (a named worker's own accuracy)."""
+        ...
+
     def consolidate(
         self, obj: DataObject, answers: Sequence[Mapping[str, Any]], common: CommonMetadata
     ) -> Consolidated:
@@ -124,6 +129,20 @@ class Simulator:
         self.salt = salt
         self.element = element
         self.metadata_type = job_type(task.job_type).metadata_type
+        self._by_skill: dict[WorkerSkill, Self] = {}
+
+    def for_skill(self, skill: WorkerSkill) -> Self:
+        """This simulator, or a shallow copy of it, whose workers have ``skill``; one copy per
+        distinct skill, kept."""
+        if skill == self.skill:
+            return self
+        other = self._by_skill.get(skill)
+        if other is None:
+            other = copy.copy(self)
+            other.skill = skill
+            other._by_skill = {}
+            self._by_skill[skill] = other
+        return other
 
     def metadata_job_name(self, job_name: str) -> str:
         """The plain job name, as the seed's examples of every type but multi-label have it."""
