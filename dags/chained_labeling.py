@@ -2,9 +2,13 @@
 
     label_boxes ─> validate_boxes ─> chain_verification ─> verify_boxes ─> chain_adjustment
         ─> adjust_boxes ─> merge ─> validate_merged
+    label_boxes ─> check_workforce
 
 1. A bounding-box job labels the images of ``input_manifest``.
 2. Its output is validated before anything more is paid for; broken labels alert and stop here.
+   Beside it, its workforce is checked: a worker whose boxes agree with their co-workers' less
+   than ``min_worker_accuracy`` is named in an alert (the run goes on: the verification below
+   catches the boxes that matter; the report says whom to retrain or remove).
 3. The least certain share of the labeled images (``verify_share``) goes to a verification job,
    where other workers judge each image's boxes "good" or "bad".
 4. The images judged bad go to an adjustment job, where workers correct the boxes. When none is
@@ -33,6 +37,7 @@ from airflow_gt.operators.manifest import (
     ManifestMergeOperator,
     ManifestValidateOperator,
 )
+from airflow_gt.operators.workforce import GroundTruthWorkforceOperator
 
 CLASSES = ["dog", "cat", "bone", "ball"]
 JUDGEMENTS = ["good", "bad"]  # the first means "the boxes are right"
@@ -72,6 +77,10 @@ with DAG(
                                  type="string", description="SNS topic of data-quality alerts"),
         "verify_share": Param(0.5, type="number", minimum=0.01, maximum=1,
                               description="Share of the least certain images to verify"),
+        "min_worker_accuracy": Param(
+            0.5, type="number", minimum=0, maximum=1,
+            description="Alert on workers whose boxes match their co-workers' less than this",
+        ),
     },
 ):
     # What every labeling job shares. A job is named after the DAG, task and run, so a retry
@@ -102,6 +111,16 @@ with DAG(
         task_id="validate_boxes",
         manifest=label_boxes.output,
         input_manifest=INPUT,
+        notifier=alerts,
+    )
+    # How far each worker's boxes match their co-workers' (F1 at IoU 0.5); workers with fewer
+    # than 5 tasks are not judged. The report lands in the job's output folder.
+    check_workforce = GroundTruthWorkforceOperator(
+        task_id="check_workforce",
+        labeling_job=label_boxes.output,
+        min_worker_accuracy="{{ params.min_worker_accuracy }}",
+        min_tasks=5,
+        on_failure="warn",
         notifier=alerts,
     )
     # The least certain boxes, compared only with boxes of the same job and kind of labeler.

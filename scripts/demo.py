@@ -6,9 +6,10 @@
    moderation images in bucket ``moderation``, worker templates and the alert topics.
 3. ``airflow dags test`` runs ``chained_labeling`` then ``moderation_adapter`` under a throw-away
    AIRFLOW_HOME, with ``dags/`` as the DAGs folder and ``aws_default`` pointing at the stand-in.
-4. The summary says which labeling jobs ran and what they labeled, what validation found, the
-   adapter's F1 against the base model's and the gate's verdict; the manifests, reports and plot
-   are copied into ``demo-output/``.
+4. The summary says which labeling jobs ran and what they labeled, what validation found, how the
+   workers of the first job did (the stand-in's work team has a planted poor worker, ``dot``),
+   the adapter's F1 against the base model's and the gate's verdict; the manifests, reports and
+   plot are copied into ``demo-output/``.
 
 The stand-in and the throw-away Airflow home go away when the demo ends, also when it fails.
 Exits 0 when both DAG runs succeed.
@@ -38,7 +39,10 @@ AIRFLOW = str(Path(sys.executable).parent / "airflow")
 LABELING, MODERATION = "labeling", "moderation"
 TEMPLATE = b"<crowd-form></crowd-form>"
 # What is worth keeping from each bucket: manifests, validation and evaluation reports, the plot.
-KEPT_SUFFIXES = (".manifest", "validation-report.json", "validation-report.html", ".txt", ".png")
+KEPT_SUFFIXES = (".manifest", "validation-report.json", "validation-report.html",
+                 "workforce-report.json", "workforce-report.html", ".txt", ".png")
+WORKERS = {"ana": 0.97, "ben": 0.95, "cai": 0.93, "dot": 0.4}
+"""The simulated work team: three good workers and ``dot``, who is right 40% of the time."""
 
 
 def client(service: str, endpoint_url: str) -> Any:
@@ -146,6 +150,35 @@ def validation_lines(s3: Any) -> list[str]:
     return lines
 
 
+def workforce_lines(s3: Any) -> list[str]:
+    """Each workforce report: the job's figures and the per-worker table."""
+    lines = []
+    for key in keys(s3, LABELING):
+        if not key.endswith("workforce-report.json"):
+            continue
+        report = json.loads(body(s3, LABELING, key))
+        verdict = "passed" if report["success"] else "FAILED"
+        lines += [
+            f"  s3://{LABELING}/{key}: {report['job_type']}, {report['objects']} objects, "
+            f"{report['answers']} answers, mean agreement {report['mean_agreement']:.3f}, "
+            f"{verdict}",
+            f"    {'worker':<8} {'tasks':>5} {'judged':>6} {'accuracy':>8} {'mean s':>7}",
+        ]
+        flagged = {check.get("worker_id") for check in report["failed_checks"]}
+        for worker in report["per_worker"]:
+            accuracy = worker["accuracy"]
+            lines.append(
+                f"    {worker['worker_id']:<8} {worker['tasks']:>5} {worker['judged']:>6} "
+                f"{'n/a' if accuracy is None else f'{accuracy:.3f}':>8} "
+                f"{worker['mean_seconds']:>7.2f}"
+                + ("  FLAGGED" if worker["worker_id"] in flagged else "")
+            )
+        threshold = report["thresholds"]["min_worker_accuracy"]
+        lines.append(f"    (flagged: accuracy below {threshold}; workers with fewer than "
+                     f"{report['thresholds']['min_tasks']} tasks are not judged)")
+    return lines
+
+
 def adapter_lines(s3: Any, rekognition: Any) -> list[str]:
     from airflow_gt.evaluation import evaluate, read_evaluation_results
 
@@ -184,6 +217,7 @@ def summarize(endpoint_url: str, copied: int) -> None:
     sections = [
         ("Labeling jobs", job_lines(client("sagemaker", endpoint_url))),
         ("Validation", validation_lines(s3)),
+        ("Workforce of the first job", workforce_lines(s3)),
         ("Moderation adapter", adapter_lines(s3, client("rekognition", endpoint_url))),
     ]
     print()
@@ -200,7 +234,7 @@ def main() -> int:
     shutil.rmtree(OUTPUT, ignore_errors=True)
     OUTPUT.mkdir()
     start = time.monotonic()
-    with LocalAws(seed=5, workforce=workforce,
+    with LocalAws(seed=5, workforce=workforce, workers=WORKERS,
                   training=AdapterTrainingConfig(training_seconds=3.0)) as aws, \
             tempfile.TemporaryDirectory(prefix="airflow-gt-demo-") as home:
         print(f"local stand-in on {aws.endpoint_url}; seeding images ...", flush=True)

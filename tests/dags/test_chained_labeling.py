@@ -35,6 +35,8 @@ DAG_ID = "chained_labeling"
 BUCKET = "labeling"
 IMAGES = 12
 TEMPLATES = ("bounding-box", "verification", "adjustment")
+WORKERS = {"ana": 0.97, "ben": 0.95, "cai": 0.93, "dot": 0.4}
+"""The work team: three good workers and a poor one, whom the workforce check must name."""
 
 
 class StandIn:
@@ -62,7 +64,7 @@ def stand_in() -> Iterator[StandIn]:
         seconds_per_task=0.01, initializing_seconds=0.2, stopping_seconds=0.1,
         skill=WorkerSkill(accuracy=0.95, box_jitter=0.12),
     )
-    with LocalAws(seed=5, workforce=workforce) as aws:
+    with LocalAws(seed=5, workforce=workforce, workers=WORKERS) as aws:
         yield StandIn(aws)
 
 
@@ -125,6 +127,7 @@ def test_the_tasks_run_in_chain_order_and_the_merge_survives_a_skip() -> None:
     assert upstream == {
         "label_boxes": [],
         "validate_boxes": ["label_boxes"],
+        "check_workforce": ["label_boxes"],
         "chain_verification": ["label_boxes", "validate_boxes"],
         "verify_boxes": ["chain_verification"],
         "chain_adjustment": ["verify_boxes"],
@@ -165,7 +168,18 @@ def test_the_dag_labels_verifies_adjusts_and_merges(
     for key in reports:
         body = stand_in.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
         assert orjson.loads(body)["success"] is True, key
-    assert stand_in.alerts.received(wait_seconds=0) == []
+
+    # The workforce check found the poor worker, and only them: a report in the first job's
+    # output folder, and one alert, which let the run go on.
+    (key,) = [key for key in stand_in.keys("chained/") if key.endswith("workforce-report.json")]
+    assert key.startswith(f"chained/jobs/{jobs['label-boxes']['LabelingJobName']}/")
+    workforce = orjson.loads(stand_in.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+    assert workforce["success"] is False
+    assert {w["worker_id"] for w in workforce["per_worker"]} == set(WORKERS)
+    assert [check["worker_id"] for check in workforce["failed_checks"]] == ["dot"]
+    (alert,) = stand_in.alerts.received(wait_seconds=0)
+    assert alert["Subject"].startswith("Workforce: worker dot below accuracy")
+    assert "chained_labeling.check_workforce" in alert["Message"]
 
 
 def record_faults(
