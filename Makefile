@@ -64,6 +64,7 @@ benchmark: $(INSTALLED)
 	$(BIN)/python benchmarks/read_manifest.py
 	$(BIN)/python benchmarks/local_workforce.py
 	$(BIN)/python benchmarks/validate.py
+	$(BIN)/python benchmarks/workers.py
 
 clean:
 	rm -rf $(VENV) .venv-lowest .venv-py313 build .mypy_cache .pytest_cache .ruff_cache demo-output
