@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import pytest
@@ -164,29 +163,44 @@ def test_throttled_calls_are_retried_counted_and_logged(
     assert "1" in retries
 
 
+def answered_calls(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, the operation of every call the stand-in answers."""
+    calls: list[str] = []
+    draw = aws.faults.draw
+
+    def recorded(operation: str, *args: Any) -> Any:
+        calls.append(operation)
+        return draw(operation, *args)
+
+    monkeypatch.setattr(aws.faults, "draw", recorded)
+    return calls
+
+
 def test_sustained_throttling_fails_at_the_budget_instead_of_retrying_forever(
-    aws: LocalAws, inputs: Inputs
+    aws: LocalAws, inputs: Inputs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hook = GroundTruthHook(config=NO_BOTOCORE_RETRIES, retry_budget=1.5)
     created(hook, inputs, "boxes-9")
     aws.faults.set("DescribeLabelingJob", throttle_rate=1.0)
-    started = time.monotonic()
+    calls = answered_calls(aws, monkeypatch)
     with pytest.raises(RetryBudgetExhaustedError) as caught:
         hook.describe_labeling_job("boxes-9")
-    elapsed = time.monotonic() - started
     assert caught.value.last_error == "ThrottlingException"
     assert caught.value.retries >= 1
     assert caught.value.operation == "DescribeLabelingJob"
-    assert elapsed < 1.5 + 1.0
+    # The first try and each retry, then no more: the budget stopped the hook.
+    assert calls.count("DescribeLabelingJob") == caught.value.retries + 1
     assert isinstance(caught.value.__cause__, ClientError)
 
 
-def test_errors_that_are_not_transient_are_not_retried(aws: LocalAws, inputs: Inputs) -> None:
+def test_errors_that_are_not_transient_are_not_retried(
+    aws: LocalAws, inputs: Inputs, monkeypatch: pytest.MonkeyPatch
+) -> None:
     hook = GroundTruthHook(config=NO_BOTOCORE_RETRIES, retry_budget=60)
     request = request_for(inputs, "boxes-10")
     request["HumanTaskConfig"]["PreHumanTaskLambdaArn"] = "arn:aws:lambda:us-east-1:1:function:x"
-    started = time.monotonic()
+    calls = answered_calls(aws, monkeypatch)
     with pytest.raises(ClientError) as caught:
         hook.create_labeling_job(request)
     assert caught.value.response["Error"]["Code"] == "ValidationException"
-    assert time.monotonic() - started < 1.0
+    assert calls.count("CreateLabelingJob") == 1
