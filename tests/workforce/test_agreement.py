@@ -14,8 +14,9 @@ from airflow_gt.workforce.agreement import (
     score,
     score_consensus,
 )
-from airflow_gt.workforce.answers import AnswerKind, Box, Span
+from airflow_gt.workforce.answers import AnswerKind, Box, Span, UnreadableAnswer, read_answer
 from airflow_gt.workforce.krippendorff import NominalAlpha
+from tests.hostile.settings import QUICK
 
 SINGLE, MULTI = AnswerKind.SINGLE, AnswerKind.MULTI
 BOXES, SPANS = AnswerKind.BOXES, AnswerKind.SPANS
@@ -48,6 +49,7 @@ def test_alpha_is_one_for_full_agreement_and_undefined_without_variation() -> No
     assert NominalAlpha().alpha is None
 
 
+@QUICK
 @given(st.lists(st.lists(st.sampled_from("abc"), max_size=5), max_size=20))
 def test_alpha_never_exceeds_one(units: list[list[str]]) -> None:
     alpha = NominalAlpha()
@@ -109,6 +111,7 @@ boxes = st.lists(st.builds(box, st.integers(0, 50), st.integers(0, 50),
 label_sets = st.frozensets(st.sampled_from("abcd"))
 
 
+@QUICK
 @given(boxes, boxes)
 def test_box_f1_is_a_symmetric_share(a: tuple[Box, ...], b: tuple[Box, ...]) -> None:
     forward, backward = score(BOXES, a, b), score(BOXES, b, a)
@@ -117,12 +120,14 @@ def test_box_f1_is_a_symmetric_share(a: tuple[Box, ...], b: tuple[Box, ...]) -> 
     assert score(BOXES, a, a) == 1.0
 
 
+@QUICK
 @given(label_sets, label_sets)
 def test_jaccard_is_a_symmetric_share(a: frozenset[str], b: frozenset[str]) -> None:
     assert 0.0 <= score(MULTI, a, b) == score(MULTI, b, a) <= 1.0
     assert score(MULTI, a, a) == 1.0
 
 
+@QUICK
 @given(st.lists(label_sets, min_size=1, max_size=5))
 def test_a_set_consensus_splits_what_most_and_what_half_chose(
     answers: list[frozenset[str]]
@@ -133,3 +138,26 @@ def test_a_set_consensus_splits_what_most_and_what_half_chose(
         assert (item in agreed.decided) == (2 * chosen > len(answers))
         assert (item in agreed.undecided) == (2 * chosen == len(answers) and chosen > 0)
     assert 0.0 <= score_consensus(MULTI, frozenset("ab"), agreed) <= 1.0
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=3),
+    max_leaves=12,
+)
+
+
+@QUICK
+@given(st.dictionaries(st.sampled_from(["label", "labels", "boundingBoxes", "entities", "x"]),
+                       json_values, max_size=3), st.sampled_from(list(AnswerKind)))
+def test_any_answer_content_is_read_or_refused_as_unreadable(
+    inner: dict[str, object], kind: AnswerKind
+) -> None:
+    for content in ({"crowd-element": inner}, inner):
+        try:
+            value = read_answer(content, kind)
+        except UnreadableAnswer:
+            continue
+        # What is read compares with itself as full agreement.
+        assert score(kind, value, value) == 1.0
