@@ -140,11 +140,11 @@ def test_a_set_consensus_splits_what_most_and_what_half_chose(
     assert 0.0 <= score_consensus(MULTI, frozenset("ab"), agreed) <= 1.0
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
-                                                                 max_size=3),
-    max_leaves=12,
+scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5)
+json_values = st.one_of(
+    scalars,
+    st.lists(scalars | st.dictionaries(st.text(max_size=8), scalars, max_size=3), max_size=3),
+    st.dictionaries(st.text(max_size=8), scalars | st.lists(scalars, max_size=3), max_size=3),
 )
 
 
