@@ -108,10 +108,12 @@ def canonical(name: str) -> str:
 
 
 def declared_floors() -> dict[str, str]:
-    """name -> lower bound of every requirement of the base install and the local/plots extras."""
+    """name -> lower bound of every requirement of the base install and the local, plots and
+    openlineage extras."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     requirements = [*project["dependencies"], *project["optional-dependencies"]["local"],
-                    *project["optional-dependencies"]["plots"]]
+                    *project["optional-dependencies"]["plots"],
+                    *project["optional-dependencies"]["openlineage"]]
     floors = {}
     for requirement in requirements:
         match = re.match(r"^([A-Za-z0-9_.-]+)(\[[^\]]*\])?\s*>=\s*([^,\s;]+)", requirement)
@@ -135,11 +137,11 @@ def matrix_sets() -> dict[str, MatrixSet]:
     return {
         "lowest": MatrixSet(
             "lowest", "3.12", ROOT / ".venv-lowest", AIRFLOW_30_CONSTRAINTS, LOWEST_AIRFLOW,
-            "local,plots", LOWEST_TESTS, floor_pins=tuple(lowest_pins()),
+            "local,plots,openlineage", LOWEST_TESTS, floor_pins=tuple(lowest_pins()),
         ),
         "py313": MatrixSet(
             "py313", "3.13", ROOT / ".venv-py313", PY313_CONSTRAINTS, newest_airflow,
-            "local,plots", PY313_TESTS,
+            "local,plots,openlineage", PY313_TESTS,
         ),
     }
 
@@ -219,7 +221,7 @@ def regenerate_constraints() -> None:
     wheel = build_wheel()
     for version, target, requirements in (
         ("3.11", NEWEST_CONSTRAINTS, ("-e", f"{ROOT}[dev]")),
-        ("3.13", PY313_CONSTRAINTS, (f"{wheel}[local,plots]", "pytest")),
+        ("3.13", PY313_CONSTRAINTS, (f"{wheel}[local,plots,openlineage]", "pytest")),
     ):
         venv = ROOT / "build" / f"constraints-{version}"
         shutil.rmtree(venv, ignore_errors=True)

@@ -52,11 +52,13 @@ def test_the_base_install_carries_no_stand_in_and_no_plotting() -> None:
     extras = project()["optional-dependencies"]
     assert names(extras["local"]) == {"moto"}
     assert names(extras["plots"]) == {"matplotlib"}
+    assert names(extras["openlineage"]) == {"apache-airflow-providers-openlineage"}
 
 
 def test_every_requirement_is_a_range_with_a_lower_bound() -> None:
     extras = project()["optional-dependencies"]
-    for requirement in [*project()["dependencies"], *extras["local"], *extras["plots"]]:
+    for requirement in [*project()["dependencies"], *extras["local"], *extras["plots"],
+                        *extras["openlineage"]]:
         assert ">=" in requirement and "==" not in requirement, requirement
 
 

@@ -33,6 +33,7 @@ from airflow_gt.manifests.attributes import validate_job_name
 from airflow_gt.manifests.categories import LabelCategoryConfig
 from airflow_gt.manifests.storage import error_code
 from airflow_gt.operators.base import AwsParamsMixin, aws_template_fields
+from airflow_gt.operators.lineage_records import LineageMixin, labeling_job_lineage
 from airflow_gt.triggers.ground_truth import GroundTruthLabelingJobTrigger
 
 IN_USE = "ResourceInUse"
@@ -43,7 +44,7 @@ _REQUIRED = ("labeling_task_type", "input_manifest_uri", "output_path", "label_a
              "role_arn", "workteam_arn")
 
 
-class GroundTruthCreateLabelingJobOperator(AwsParamsMixin, BaseOperator):
+class GroundTruthCreateLabelingJobOperator(LineageMixin, AwsParamsMixin, BaseOperator):
     """Create a SageMaker Ground Truth labeling job and, by default, wait for its labels.
 
     Give the job either as friendly arguments (``labeling_task_type`` and the rest) or as a raw
@@ -55,7 +56,9 @@ class GroundTruthCreateLabelingJobOperator(AwsParamsMixin, BaseOperator):
     ``"final_active_learning_model_arn"`` when the job used automated data labeling.
     A job that ends Failed or Stopped fails the task with AWS's reason; one that completes with
     nothing labeled fails it unless ``allow_empty_output``. A completed job's output manifest is
-    published as an Asset event (see :mod:`airflow_gt.assets.ground_truth`).
+    published as an Asset event (see :mod:`airflow_gt.assets.ground_truth`). With OpenLineage on,
+    the task reports the input manifest -> the output manifest, and the job (ARN, task type,
+    label attribute, label counters) as the ``groundTruthLabelingJob`` run facet.
 
     :param labeling_task_type: the built-in task: ``BoundingBox``, ``ImageMultiClass``,
         ``VerificationBoundingBox``... (see ``airflow_gt.manifests.BUILT_IN_TASKS``). (templated)
@@ -371,6 +374,11 @@ class GroundTruthCreateLabelingJobOperator(AwsParamsMixin, BaseOperator):
 
     def _finish(self, context: Context, description: dict[str, Any]) -> dict[str, Any]:
         result = finished_result(description, allow_empty=self.allow_empty_output)
+        self.lineage_record = labeling_job_lineage(
+            description, result, self.create_job_request or {"InputConfig": {"DataSource": {
+                "S3DataSource": {"ManifestS3Uri": self.input_manifest_uri}}}},
+            task_type=self.labeling_task_type,
+        )
         self.log.info(
             "Labeling job %s completed: %s; output manifest %s",
             result.job_name, result.label_counters, result.output_manifest_uri,

@@ -32,12 +32,18 @@ from airflow_gt.operators.arguments import (
     number,
 )
 from airflow_gt.operators.base import AwsParamsMixin, aws_template_fields
+from airflow_gt.operators.lineage_records import (
+    LineageMixin,
+    LineageRecord,
+    s3_dataset,
+    validated_dataset,
+)
 
 ON_FAILURE = ("fail", "warn")
 ON_EMPTY = ("skip", "fail", "continue")
 
 
-class ManifestValidateOperator(AwsParamsMixin, BaseOperator):
+class ManifestValidateOperator(LineageMixin, AwsParamsMixin, BaseOperator):
     """Validate a manifest with the Great Expectations suite of each label attribute's job type.
 
     Name the manifest as ``manifest``, or as ``job_name`` and ``output_path`` for a labeling
@@ -51,7 +57,10 @@ class ManifestValidateOperator(AwsParamsMixin, BaseOperator):
     (``on_failure="fail"``, the summary still pushed as its XCom) or logs a warning and succeeds
     (``"warn"``). The failure is an ``AirflowFailException``: not retried, since the manifest
     would fail again. An alert that cannot be sent fails the task with a retry (the alert goes
-    out on the retry): a warning nobody gets is lost.
+    out on the retry): a warning nobody gets is lost. With OpenLineage on, the task reports the
+    manifest as its input with ``dataQualityAssertions`` (one per expectation checked) and
+    ``dataQualityMetrics`` (objects; null counts of the not-null expectations), whether or not
+    the expectations held, and the ``input_manifest`` as a second input.
 
     :param manifest: the ``s3://`` URI of the manifest, or an upstream task's result: a
         labeling job's (its output manifest), the intermediate-manifest sensor's, a chain or
@@ -127,21 +136,27 @@ class ManifestValidateOperator(AwsParamsMixin, BaseOperator):
 
         s3 = self.hook.s3_client
         source = self._source()
+        input_manifest = (
+            manifest_uri_of(self.input_manifest, "input_manifest") if self.input_manifest else None
+        )
         self.log.info("Validating %s", source)
         result = validate_manifest(
             source,
             job_type=self.job_type or None,
             label_attribute=self.label_attribute or None,
-            input_manifest=(
-                manifest_uri_of(self.input_manifest, "input_manifest")
-                if self.input_manifest else None
-            ),
+            input_manifest=input_manifest,
             label_categories=self._label_names(),
             max_failed_fraction=number(
                 self.max_failed_fraction, "max_failed_fraction", float, optional=False
             ),
             s3_client=s3,
         )
+        checked = [(item.label_attribute, outcome)
+                   for item in result.attributes for outcome in item.outcomes]
+        self.lineage_record = LineageRecord(inputs=(
+            validated_dataset(source, result.objects, checked),
+            *((s3_dataset(input_manifest),) if input_manifest else ()),
+        ))
         folder = self.report_prefix.rstrip("/") if self.report_prefix else folder_of(source)
         reports = write_reports(result, folder, s3_client=s3)
         summary: dict[str, Any] = orjson.loads(summary_json(result, indent=False))
@@ -203,7 +218,7 @@ class ManifestValidateOperator(AwsParamsMixin, BaseOperator):
             self.log.info("Sent the data-quality alert %r", alert.subject)
 
 
-class ManifestChainOperator(AwsParamsMixin, BaseOperator):
+class ManifestChainOperator(LineageMixin, AwsParamsMixin, BaseOperator):
     """Write the input manifest of a follow-up labeling job (verification, adjustment) from the
     lines of an output manifest that a selection keeps; every kept line passes through whole.
 
@@ -212,6 +227,8 @@ class ManifestChainOperator(AwsParamsMixin, BaseOperator):
     (``multiple_outputs``), so the next job takes ``input_manifest_uri=chain.output[
     "manifest_uri"]``. A selection that keeps no line skips the task, and so the follow-up job
     (``on_empty="skip"``), fails it (``"fail"``), or returns the empty manifest (``"continue"``).
+    With OpenLineage on, the task reports the source -> the written manifest, with the lines
+    read and written (``inputStatistics``, ``outputStatistics``).
 
     :param source: the output manifest: an ``s3://`` URI or a labeling task's result. (templated)
     :param destination: the ``s3://`` URI of the manifest to write; one ending in ``/`` is a
@@ -328,6 +345,10 @@ class ManifestChainOperator(AwsParamsMixin, BaseOperator):
             s3_client=self.hook.s3_client,
             job_output=self._job_output(),
         )
+        self.lineage_record = LineageRecord(
+            inputs=(s3_dataset(source, rows=result.lines_read),),
+            outputs=(s3_dataset(result.destination, rows=result.lines_written),),
+        )
         self.log.info(
             "Kept %s of %s lines of %s (selected on %s; %s tied lines left out) in %s",
             result.lines_written, result.lines_read, source, result.label_attribute,
@@ -349,7 +370,7 @@ class ManifestChainOperator(AwsParamsMixin, BaseOperator):
         }
 
 
-class ManifestMergeOperator(AwsParamsMixin, BaseOperator):
+class ManifestMergeOperator(LineageMixin, AwsParamsMixin, BaseOperator):
     """Join the output manifests of several labeling jobs on ``source-ref`` / ``source``.
 
     A source that is None, the result of an upstream task that was skipped (a follow-up job
@@ -357,7 +378,9 @@ class ManifestMergeOperator(AwsParamsMixin, BaseOperator):
     runs after such a skip. With one source left, it is copied as it is.
 
     Returns ``{"manifest_uri", "sources", "lines_written", "missing_count",
-    "conflict_count", "dropped_count", "issues"}``, each key also pushed as its own XCom.
+    "conflict_count", "dropped_count", "issues"}``, each key also pushed as its own XCom. With
+    OpenLineage on, the task reports the sources it merged -> the merged manifest, with the lines
+    written (``outputStatistics``).
 
     :param sources: the manifests, in order of precedence: ``s3://`` URIs or upstream results.
         (templated)
@@ -410,11 +433,19 @@ class ManifestMergeOperator(AwsParamsMixin, BaseOperator):
                 for _, record in read_manifest(given[0], s3_client=s3):
                     writer.write(record)
             summary["lines_written"] = writer.lines_written
+            self.lineage_record = LineageRecord(
+                inputs=(s3_dataset(given[0], rows=writer.lines_written),),
+                outputs=(s3_dataset(destination, rows=writer.lines_written),),
+            )
             self.log.info("One source left: copied %s to %s", given[0], destination)
             return summary
         result = merge_manifests(
             given, destination, on_missing=self.on_missing, on_conflict=self.on_conflict,
             s3_client=s3,
+        )
+        self.lineage_record = LineageRecord(
+            inputs=tuple(s3_dataset(uri) for uri in given),
+            outputs=(s3_dataset(destination, rows=result.lines_written),),
         )
         summary.update(
             lines_written=result.lines_written, missing_count=result.missing_count,

@@ -43,10 +43,18 @@ from airflow_gt.links.rekognition import RekognitionAdapterLink
 from airflow_gt.manifests.storage import error_code
 from airflow_gt.operators.arguments import manifest_uri_of, number
 from airflow_gt.operators.base import AwsParamsMixin, aws_template_fields
+from airflow_gt.operators.lineage_records import (
+    LineageMixin,
+    LineageRecord,
+    adapter_lineage,
+    s3_dataset,
+)
 from airflow_gt.triggers.rekognition import RekognitionAdapterTrainingTrigger
 
 
-class RekognitionModerationManifestOperator(AwsParamsMixin[RekognitionHook], BaseOperator):
+class RekognitionModerationManifestOperator(
+    LineageMixin, AwsParamsMixin[RekognitionHook], BaseOperator
+):
     """Write the Custom Moderation manifest(s) of a Ground Truth output manifest to S3.
 
     The labels of an image classification, multi-label image classification or label
@@ -58,7 +66,8 @@ class RekognitionModerationManifestOperator(AwsParamsMixin[RekognitionHook], Bas
     Returns what was read and written (:class:`~airflow_gt.manifests.moderation.ModerationResult`
     as a dict: ``training``, ``testing``, ``images``, ``labels``...), each key also pushed as its
     own XCom (``multiple_outputs``), so the adapter takes ``training_manifest_uri=convert.output[
-    "training"]``.
+    "training"]``. With OpenLineage on, the task reports the labeling output -> the training
+    and testing manifests, with the lines read and written.
 
     :param source_manifest_uri: the job's output manifest: an ``s3://`` URI, or the labeling
         task's result (``label.output``). (templated)
@@ -125,13 +134,21 @@ class RekognitionModerationManifestOperator(AwsParamsMixin[RekognitionHook], Bas
             label_map=label_map,
             s3_client=s3,
         )
+        self.lineage_record = LineageRecord(
+            inputs=(s3_dataset(result.source, rows=result.lines_read),),
+            outputs=tuple(s3_dataset(uri, rows=rows) for uri, rows in (
+                (result.training, result.training_images), (result.testing, result.testing_images)
+            ) if uri),
+        )
         self.log.info("Moderation manifests written:\n%s", result.render_text())
         summary = asdict(result)
         summary["labels"] = {label: dict(counts) for label, counts in result.labels.items()}
         return summary
 
 
-class RekognitionCreateAdapterOperator(AwsParamsMixin[RekognitionHook], BaseOperator):
+class RekognitionCreateAdapterOperator(
+    LineageMixin, AwsParamsMixin[RekognitionHook], BaseOperator
+):
     """Train a Rekognition Custom Moderation adapter version and, by default, wait for it.
 
     The project is created (``Feature=CONTENT_MODERATION``) if it does not exist. Returns
@@ -140,7 +157,11 @@ class RekognitionCreateAdapterOperator(AwsParamsMixin[RekognitionHook], BaseOper
     "training_output_uri", "testing_output_uri"}`` (the files once training has completed),
     each key also pushed as its own XCom (``multiple_outputs``), so the evaluation takes
     ``evaluation_uri=train.output["evaluation_uri"]``. Training that ends ``TRAINING_FAILED``
-    fails the task with Rekognition's status message.
+    fails the task with Rekognition's status message. With OpenLineage on, the task reports the
+    training and testing manifests -> the adapter version (namespace
+    ``awsrekognition://rekognition.<region>.amazonaws.com``, name its ARN) and the files training
+    wrote (evaluation results, output manifests), with the ``rekognitionAdapter`` run facet
+    (ARN, status, F1 score, threshold).
 
     :param project_name: the Custom Moderation project. (templated)
     :param training_manifest_uri: the training manifest (``s3://``). (templated)
@@ -377,6 +398,10 @@ class RekognitionCreateAdapterOperator(AwsParamsMixin[RekognitionHook], BaseOper
 
     def _finish(self, project_arn: str, description: dict[str, Any]) -> dict[str, Any]:
         result = finished_result(project_arn, description)
+        self.lineage_record = adapter_lineage(
+            result, (self.training_manifest_uri, self.testing_manifest_uri or None),
+            self.hook.conn_region_name,
+        )
         self.log.info(
             "Adapter version %s trained: F1 %s at threshold %s; evaluation results %s",
             result.version_name, result.f1_score, result.confidence_threshold,

@@ -27,6 +27,12 @@ from airflow_gt.manifests.storage import S3Location
 from airflow_gt.notifications.data_quality import DataQualityAlert, send_alert
 from airflow_gt.operators.arguments import number
 from airflow_gt.operators.base import AwsParamsMixin, aws_template_fields
+from airflow_gt.operators.lineage_records import (
+    LineageMixin,
+    LineageRecord,
+    adapter_dataset,
+    s3_dataset,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import BaseNotifier
@@ -56,7 +62,9 @@ def version_label(arn: str) -> str:
         return arn
 
 
-class RekognitionEvaluateAdapterOperator(AwsParamsMixin[RekognitionHook], BaseOperator):
+class RekognitionEvaluateAdapterOperator(
+    LineageMixin, AwsParamsMixin[RekognitionHook], BaseOperator
+):
     """Check a trained adapter's evaluation against gates; write a plot and a report.
 
     Name the files either directly (``evaluation_uri`` and, optionally, ``testing_output_uri``:
@@ -69,7 +77,9 @@ class RekognitionEvaluateAdapterOperator(AwsParamsMixin[RekognitionHook], BaseOp
     ``output_manifest`` counts), each key also pushed as its own XCom (``multiple_outputs``:
     ``evaluate.output["f1"]``). When a gate fails, the same metrics are pushed to XCom, an alert
     is sent through ``notifier``, and the task fails with :class:`AdapterGateError` (also when
-    the alert cannot be sent: the notifier's error is logged and chained to it).
+    the alert cannot be sent: the notifier's error is logged and chained to it). With
+    OpenLineage on, the task reports the adapter version and its evaluation files -> the report,
+    with the ``rekognitionAdapterEvaluation`` run facet (F1, threshold, gates failed).
 
     :param evaluation_uri: the evaluation results file (``EvaluationResult.Summary.S3Object``).
         (templated)
@@ -162,6 +172,7 @@ class RekognitionEvaluateAdapterOperator(AwsParamsMixin[RekognitionHook], BaseOp
         write_bytes(report_uri, report.encode("utf-8"), s3_client=s3)
         self.log.info("Adapter evaluation (report %s):\n%s", report_uri, report)
         metrics = self._metrics(evaluation, analysis, plot, report_uri)
+        self.lineage_record = self._lineage(evaluation, evaluation_uri, testing_uri, report_uri)
         if evaluation.passed:
             return metrics
         context["ti"].xcom_push(key="return_value", value=metrics)
@@ -193,6 +204,26 @@ class RekognitionEvaluateAdapterOperator(AwsParamsMixin[RekognitionHook], BaseOp
                 project_name, f"adapter version {version_name!r} has no evaluation results"
             )
         return result.evaluation_uri, self.testing_output_uri or result.testing_output_uri
+
+    def _lineage(
+        self, evaluation: Evaluation, evaluation_uri: str, testing_uri: str | None,
+        report_uri: str,
+    ) -> LineageRecord:
+        """The adapter version and its evaluation files -> the report; the F1 and the gates'
+        outcome as the ``rekognitionAdapterEvaluation`` run facet."""
+        arn = evaluation.results.details.project_version_arn or None
+        adapter = (adapter_dataset(arn, self.hook.conn_region_name),) if arn else ()
+        return LineageRecord(
+            inputs=(*adapter, s3_dataset(evaluation_uri),
+                    *((s3_dataset(testing_uri),) if testing_uri else ())),
+            outputs=(s3_dataset(report_uri),),
+            run_facets={"rekognitionAdapterEvaluation": {
+                "versionArn": arn, "passed": evaluation.passed,
+                "f1Score": evaluation.results.f1_score,
+                "confidenceThreshold": evaluation.results.threshold,
+                "failedGates": [gate.gate for gate in evaluation.gates if not gate.passed],
+            }},
+        )
 
     @staticmethod
     def _metrics(

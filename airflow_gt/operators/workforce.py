@@ -15,16 +15,17 @@ from airflow.sdk import BaseOperator, Context
 
 from airflow_gt.compat import AirflowFailException, BaseNotifier
 from airflow_gt.exceptions import ConfigurationError, WorkforceCheckError
-from airflow_gt.manifests.layout import LabelingJobOutputLayout, job_output_of
+from airflow_gt.manifests.layout import OUTPUT_MANIFEST, LabelingJobOutputLayout, job_output_of
 from airflow_gt.notifications.data_quality import send_alert
 from airflow_gt.notifications.workforce import workforce_alert
 from airflow_gt.operators.arguments import check_choice, number
 from airflow_gt.operators.base import AwsParamsMixin, aws_template_fields
+from airflow_gt.operators.lineage_records import LineageMixin, LineageRecord, validated_dataset
 
 ON_FAILURE = ("fail", "warn")
 
 
-class GroundTruthWorkforceOperator(AwsParamsMixin, BaseOperator):
+class GroundTruthWorkforceOperator(LineageMixin, AwsParamsMixin, BaseOperator):
     """Check a labeling job's workforce: how far its workers agreed, and each worker's accuracy.
 
     Give the job as ``labeling_job``: an upstream labeling task's result (``.output`` of
@@ -40,7 +41,9 @@ class GroundTruthWorkforceOperator(AwsParamsMixin, BaseOperator):
     the task sends a data-quality alert naming the workers below the threshold through
     ``notifier``, then fails without a retry (``on_failure="fail"``, the summary still pushed as
     its XCom) or logs a warning and succeeds (``"warn"``). An alert that cannot be sent fails the
-    task with a retry (the alert goes out on the retry).
+    task with a retry (the alert goes out on the retry). With OpenLineage on, the task reports
+    the job's output manifest as its input with ``dataQualityAssertions`` (one per check of the
+    ``workforce`` suite) and ``dataQualityMetrics``, as the validate operator does.
 
     :param labeling_job: the labeling task's result, or the job's name. (templated)
     :param label_attribute: the job's label attribute; by default the one whose metadata names
@@ -102,6 +105,10 @@ class GroundTruthWorkforceOperator(AwsParamsMixin, BaseOperator):
             folder, label_attribute=self.label_attribute or None, s3_client=s3
         )
         result = check_workforce(measures, thresholds)
+        self.lineage_record = LineageRecord(inputs=(validated_dataset(
+            f"{folder.rstrip('/')}/{OUTPUT_MANIFEST}", measures.manifest_lines,
+            [(measures.label_attribute, outcome) for outcome in result.outcomes],
+        ),))
         reports = write_reports(result, self.report_prefix or folder, s3_client=s3)
         summary: dict[str, Any] = orjson.loads(summary_json(result, indent=False))
         summary["reports"] = {"json": reports.json, "html": reports.html}

@@ -15,9 +15,15 @@ from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue
 
 from airflow_gt.compat import conf
 from airflow_gt.exceptions import ConfigurationError, LabelingJobWaitError
-from airflow_gt.labeling.outcome import LabelCounters, finished_result, has_ended
+from airflow_gt.labeling.outcome import (
+    LabelCounters,
+    LabelingJobResult,
+    finished_result,
+    has_ended,
+)
 from airflow_gt.labeling.progress import LabelingProgress, progress_reached
 from airflow_gt.operators.base import AwsParamsMixin, aws_template_fields
+from airflow_gt.operators.lineage_records import LineageMixin, labeling_job_lineage
 from airflow_gt.triggers.ground_truth import (
     GroundTruthIntermediateManifestTrigger,
     GroundTruthLabelingJobTrigger,
@@ -80,13 +86,13 @@ class _LabelingJobWatcher(AwsParamsMixin, BaseSensorOperator):
         return event
 
 
-class GroundTruthLabelingJobSensor(_LabelingJobWatcher):
+class GroundTruthLabelingJobSensor(LineageMixin, _LabelingJobWatcher):
     """Wait until a labeling job ends; log its progress from ``LabelCounters`` on every poke.
 
     Returns what the create operator returns (``job_name``, ``job_arn``, ``status``,
     ``output_manifest_uri``, ``label_counters``). A job that ends Failed or Stopped fails the
     sensor with AWS's reason; one that completes with nothing labeled fails it unless
-    ``allow_empty_output``.
+    ``allow_empty_output``. With OpenLineage on, it reports the job as the create operator does.
 
     :param allow_empty_output: accept a completed job that labeled nothing.
     """
@@ -102,6 +108,7 @@ class GroundTruthLabelingJobSensor(_LabelingJobWatcher):
         if not has_ended(description):
             return False
         result = finished_result(description, allow_empty=self.allow_empty_output)
+        self.lineage_record = labeling_job_lineage(description, result)
         return PokeReturnValue(is_done=True, xcom_value=result.to_xcom())
 
     def make_trigger(self) -> GroundTruthLabelingJobTrigger:
@@ -109,7 +116,21 @@ class GroundTruthLabelingJobSensor(_LabelingJobWatcher):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         job = self.checked_event(event)["job"]
-        return finished_result(job, allow_empty=self.allow_empty_output).to_xcom()
+        result = finished_result(job, allow_empty=self.allow_empty_output)
+        self.lineage_record = labeling_job_lineage(job, result)
+        return result.to_xcom()
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """The job, as the create operator reports it. The trigger's event carries no input
+        configuration: after a deferral the job is described once more, here, so only when
+        OpenLineage is on."""
+        record = self.lineage_record
+        if record is not None and not record.inputs:
+            description = self.hook.describe_labeling_job(self.job_name)
+            self.lineage_record = labeling_job_lineage(
+                description, LabelingJobResult.from_description(description)
+            )
+        return super().get_openlineage_facets_on_complete(task_instance)
 
 
 class GroundTruthIntermediateManifestSensor(_LabelingJobWatcher):

@@ -21,7 +21,15 @@ from airflow_gt.local import AdapterTrainingConfig, LocalAws, WorkforceConfig
 from airflow_gt.local.datasets import generate_moderation_dataset
 from tests.airflow_support import labeling_job_names
 from tests.conftest import client
-from tests.dags.airflow_cli import dags_test, migrated_airflow
+from tests.dags.airflow_cli import DAGS, dags_test, migrated_airflow
+from tests.dags.lineage_events import (
+    assertions,
+    completed_tasks,
+    names,
+    read_events,
+    s3,
+    transport,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -65,10 +73,19 @@ def stand_in() -> Iterator[StandIn]:
 
 
 @pytest.fixture(scope="module")
-def airflow_env(stand_in: StandIn, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The environment of an Airflow whose database is migrated and whose DAGs are ``dags/``."""
+def lineage_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the run's OpenLineage events go (one file per event, this name and a suffix)."""
+    return tmp_path_factory.mktemp("lineage") / "events.json"
+
+
+@pytest.fixture(scope="module")
+def airflow_env(
+    stand_in: StandIn, tmp_path_factory: pytest.TempPathFactory, lineage_file: Path
+) -> dict[str, str]:
+    """The environment of an Airflow whose database is migrated and whose DAGs are ``dags/``,
+    its OpenLineage events written to ``lineage_file``."""
     return migrated_airflow(tmp_path_factory.mktemp("airflow-home"), stand_in.aws.endpoint_url,
-                            MODERATION_ADAPTER_POLL_SECONDS="1")
+                            DAGS, MODERATION_ADAPTER_POLL_SECONDS="1", **transport(lineage_file))
 
 
 def test_the_dag_file_parses_without_heavy_imports_and_in_order() -> None:
@@ -135,3 +152,54 @@ def test_the_dag_labels_trains_and_gates_an_adapter_end_to_end(
     assert f"F1Score: {version['EvaluationResult']['F1Score']:.4f}" in report
     plot = stand_in.s3.get_object(Bucket=BUCKET, Key=f"{stem}.png")["Body"].read()
     assert plot.startswith(b"\x89PNG")
+
+
+def test_its_lineage_links_labels_to_moderation_manifests_to_the_adapter(
+    stand_in: StandIn, lineage_file: Path
+) -> None:
+    """Reads the events of the run above (this module's tests run in file order)."""
+    tasks = completed_tasks(read_events(lineage_file), DAG_ID)
+    assert sorted(tasks) == sorted(TASKS)
+    inputs = {task: names(event["inputs"]) for task, event in tasks.items()}
+    outputs = {task: names(event["outputs"]) for task, event in tasks.items()}
+
+    (job,) = labeling_job_names(stand_in.sagemaker)
+    images, labels = s3(f"s3://{BUCKET}/images/dataset.manifest"), s3(
+        f"s3://{BUCKET}/labels/{job}/manifests/output/output.manifest")
+    assert (inputs["label_images"], outputs["label_images"]) == ([images], [labels])
+    facet = tasks["label_images"]["run"]["facets"]["groundTruthLabelingJob"]
+    assert facet["jobName"] == job and facet["jobArn"].endswith(f"labeling-job/{job}")
+    assert (facet["taskType"], facet["labelAttribute"]) == ("ImageMultiClassMultiLabel",
+                                                            "moderation")
+    assert facet["labelCounters"]["TotalLabeled"] == IMAGES
+
+    (folder,) = {key.rsplit("/", 1)[0] for key in stand_in.keys("adapter-data/")
+                 if key.endswith(".manifest")}
+    training, testing = s3(f"s3://{BUCKET}/{folder}/train.manifest"), s3(
+        f"s3://{BUCKET}/{folder}/test.manifest")
+    assert (inputs["to_moderation"], outputs["to_moderation"]) == ([labels], [training, testing])
+    assert inputs["train_adapter"] == [training, testing]
+    adapter = outputs["train_adapter"][0]
+    assert adapter[0] == "awsrekognition://rekognition.us-east-1.amazonaws.com"
+    assert adapter[1].startswith("arn:aws:rekognition:us-east-1:") and "/version/" in adapter[1]
+    trained = tasks["train_adapter"]["run"]["facets"]["rekognitionAdapter"]
+    assert trained["versionArn"] == adapter[1] and 0 < trained["f1Score"] <= 1
+    assert adapter in inputs["evaluate_adapter"]
+    evaluation = inputs["evaluate_adapter"][1]
+    assert evaluation in outputs["train_adapter"]
+    gate = tasks["evaluate_adapter"]["run"]["facets"]["rekognitionAdapterEvaluation"]
+    assert (gate["passed"], gate["f1Score"]) == (True, trained["f1Score"])
+
+    # Each validation: its manifest as input, one assertion per expectation its report counts.
+    for task, manifest in (("validate_labels", labels), ("validate_moderation", training)):
+        validated = tasks[task]["inputs"][0]
+        assert names([validated]) == [manifest], task
+        report = orjson.loads(stand_in.s3.get_object(
+            Bucket=BUCKET, Key=manifest[1].rsplit("/", 1)[0] + "/validation-report.json",
+        )["Body"].read())
+        expected = sum(item["expectations"] for item in report["label_attributes"])
+        checked = assertions(validated)
+        assert len(checked) == expected > 0, task
+        assert all(item["success"] for item in checked), task
+        metrics = validated["inputFacets"]["dataQualityMetrics"]
+        assert metrics["rowCount"] == report["objects"], task
