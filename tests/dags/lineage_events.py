@@ -7,10 +7,21 @@ named after ``log_file_path`` with a suffix: every ``<path>*`` file is read.
 from __future__ import annotations
 
 import json
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
+
+dags_test_reports_datasets = pytest.mark.skipif(
+    version("apache-airflow").startswith("3.0."),
+    reason="Airflow 3.0's `airflow dags test` with the OpenLineage provider 2.3.0 (the lowest "
+    "set) writes each task's COMPLETE event without the datasets its operator reports (measured: "
+    "no inputs or outputs; its listener's on_running fails there on a missing start date). "
+    "tests/operators/test_lineage.py checks the operators' facets at those versions.",
+)
+"""On the DAG-level lineage tests: measured on the lowest set, the events had no inputs."""
 
 
 def transport(path: Path) -> dict[str, str]:

@@ -27,6 +27,7 @@ from tests.dags.airflow_cli import DAGS, dags_test, migrated_airflow
 from tests.dags.lineage_events import (
     assertions,
     completed_tasks,
+    dags_test_reports_datasets,
     names,
     read_events,
     s3,
@@ -202,6 +203,7 @@ def test_the_dag_labels_verifies_adjusts_and_merges(
     assert "chained_labeling.check_workforce" in alert["Message"]
 
 
+@dags_test_reports_datasets
 def test_its_lineage_links_images_to_every_job_output_and_the_merged_manifest(
     stand_in: StandIn, lineage_file: Path
 ) -> None:

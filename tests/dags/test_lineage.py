@@ -16,7 +16,14 @@ import pytest
 from airflow_gt.local import LocalAws
 from tests.conftest import client
 from tests.dags.airflow_cli import dags_test, migrated_airflow
-from tests.dags.lineage_events import assertions, completed_tasks, names, read_events, transport
+from tests.dags.lineage_events import (
+    assertions,
+    completed_tasks,
+    dags_test_reports_datasets,
+    names,
+    read_events,
+    transport,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -38,6 +45,7 @@ def stand_in() -> Iterator[LocalAws]:
         yield aws
 
 
+@dags_test_reports_datasets
 def test_a_failing_validation_reports_the_failed_expectation_as_an_assertion(
     stand_in: LocalAws, tmp_path: Path
 ) -> None:

@@ -25,6 +25,7 @@ from tests.dags.airflow_cli import DAGS, dags_test, migrated_airflow
 from tests.dags.lineage_events import (
     assertions,
     completed_tasks,
+    dags_test_reports_datasets,
     names,
     read_events,
     s3,
@@ -154,6 +155,7 @@ def test_the_dag_labels_trains_and_gates_an_adapter_end_to_end(
     assert plot.startswith(b"\x89PNG")
 
 
+@dags_test_reports_datasets
 def test_its_lineage_links_labels_to_moderation_manifests_to_the_adapter(
     stand_in: StandIn, lineage_file: Path
 ) -> None:
