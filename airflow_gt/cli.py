@@ -1,8 +1,9 @@
 """The ``airflow-gt`` command.
 
-Exit codes: 0 done; 1 the data was read but fails (its expectations, a merge conflict, a taken
-label attribute, labels that cannot become moderation labels, an adapter's evaluation gate); 2 the
-input could not be read or parsed (the message names the file and line), or bad arguments.
+Exit codes: 0 done; 1 the data was read but fails (its expectations, a workforce check, a merge
+conflict, a taken label attribute, labels that cannot become moderation labels, an adapter's
+evaluation gate); 2 the input could not be read or parsed (the message names the file and line), or
+bad arguments.
 
 Each subcommand's handler returns an ``Outcome`` (its summary, its exit code, and optionally its
 own text rendering) or None; ``main`` prints it in the format asked for.

@@ -15,14 +15,13 @@ from typing import Any, Literal
 
 from airflow.sdk import BaseOperator, Context
 
-from airflow_gt.compat import AirflowFailException, AirflowSkipException, BaseNotifier
+from airflow_gt.compat import AirflowSkipException, BaseNotifier
 from airflow_gt.exceptions import ConfigurationError, EmptySelectionError, ManifestValidationError
 from airflow_gt.manifests.chaining import Selection, chain_manifest
 from airflow_gt.manifests.layout import OUTPUT_MANIFEST, LabelingJobOutputLayout, job_output_of
 from airflow_gt.manifests.merging import merge_manifests
 from airflow_gt.manifests.reader import read_manifest
 from airflow_gt.manifests.writer import ManifestWriter
-from airflow_gt.notifications.data_quality import send_alert
 from airflow_gt.notifications.validation import validation_alert
 from airflow_gt.operators.arguments import (
     check_choice,
@@ -32,6 +31,7 @@ from airflow_gt.operators.arguments import (
     number,
 )
 from airflow_gt.operators.base import AwsParamsMixin, aws_template_fields
+from airflow_gt.operators.data_quality import alert_then_fail_or_warn
 from airflow_gt.operators.lineage_records import (
     LineageMixin,
     LineageRecord,
@@ -168,13 +168,14 @@ class ManifestValidateOperator(LineageMixin, AwsParamsMixin, BaseOperator):
         error = ManifestValidationError(
             source, len(summary["failed_expectations"]), total, reports.html
         )
-        self._alert(context, summary, error)
-        if self.on_failure == "warn":
-            self.log.warning("%s; on_failure is 'warn', so the task goes on", error)
-            return summary
-        context["ti"].xcom_push(key="return_value", value=summary)
-        # The manifest will not change on a retry, and the alert is out: fail without retrying.
-        raise AirflowFailException(str(error)) from error
+        ti = context["ti"]
+        alert = validation_alert(
+            summary, where=f"{ti.dag_id}.{ti.task_id}", run_id=context.get("run_id")
+        )
+        return alert_then_fail_or_warn(
+            context=context, summary=summary, alert=alert, error=error, notifier=self.notifier,
+            on_failure=self.on_failure, log=self.log,
+        )
 
     def _source(self) -> str:
         if self.manifest is not None:
@@ -199,23 +200,6 @@ class ManifestValidateOperator(LineageMixin, AwsParamsMixin, BaseOperator):
 
             return list(read_label_categories(names, s3_client=self.hook.s3_client).label_names)
         return list(names)
-
-    def _alert(
-        self, context: Context, summary: dict[str, Any], error: ManifestValidationError
-    ) -> None:
-        ti = context["ti"]
-        alert = validation_alert(
-            summary, where=f"{ti.dag_id}.{ti.task_id}", run_id=context.get("run_id")
-        )
-        try:
-            sent = send_alert(self.notifier, context, alert)
-        except Exception as failure:
-            self.log.error("Could not send the data-quality alert: %s", failure)
-            if self.on_failure == "fail":
-                raise error from failure  # retried: the alert is not out yet
-            raise
-        if sent:
-            self.log.info("Sent the data-quality alert %r", alert.subject)
 
 
 class ManifestChainOperator(LineageMixin, AwsParamsMixin, BaseOperator):

@@ -13,13 +13,13 @@ from typing import Any, Literal
 
 from airflow.sdk import BaseOperator, Context
 
-from airflow_gt.compat import AirflowFailException, BaseNotifier
+from airflow_gt.compat import BaseNotifier
 from airflow_gt.exceptions import ConfigurationError, WorkforceCheckError
 from airflow_gt.manifests.layout import OUTPUT_MANIFEST, LabelingJobOutputLayout, job_output_of
-from airflow_gt.notifications.data_quality import send_alert
 from airflow_gt.notifications.workforce import workforce_alert
 from airflow_gt.operators.arguments import check_choice, number
 from airflow_gt.operators.base import AwsParamsMixin, aws_template_fields
+from airflow_gt.operators.data_quality import alert_then_fail_or_warn
 from airflow_gt.operators.lineage_records import LineageMixin, LineageRecord, validated_dataset
 
 ON_FAILURE = ("fail", "warn")
@@ -119,13 +119,13 @@ class GroundTruthWorkforceOperator(LineageMixin, AwsParamsMixin, BaseOperator):
         error = WorkforceCheckError(
             folder, failed, len(result.outcomes), result.flagged_workers, reports.html
         )
-        self._alert(context, summary, error)
-        if self.on_failure == "warn":
-            self.log.warning("%s; on_failure is 'warn', so the task goes on", error)
-            return summary
-        context["ti"].xcom_push(key="return_value", value=summary)
-        # The answers will not change on a retry, and the alert is out: fail without retrying.
-        raise AirflowFailException(str(error)) from error
+        ti = context["ti"]
+        alert = workforce_alert(summary, where=f"{ti.dag_id}.{ti.task_id}",
+                                run_id=context.get("run_id"))
+        return alert_then_fail_or_warn(
+            context=context, summary=summary, alert=alert, error=error, notifier=self.notifier,
+            on_failure=self.on_failure, log=self.log,
+        )
 
     def _job_folder(self) -> str:
         job = self.labeling_job
@@ -146,18 +146,3 @@ class GroundTruthWorkforceOperator(LineageMixin, AwsParamsMixin, BaseOperator):
             "labeling_job", f"expected a labeling task's result (task.output) or a job name, "
             f"got {job!r}"
         )
-
-    def _alert(self, context: Context, summary: dict[str, Any], error: WorkforceCheckError
-               ) -> None:
-        ti = context["ti"]
-        alert = workforce_alert(summary, where=f"{ti.dag_id}.{ti.task_id}",
-                                run_id=context.get("run_id"))
-        try:
-            sent = send_alert(self.notifier, context, alert)
-        except Exception as failure:
-            self.log.error("Could not send the data-quality alert: %s", failure)
-            if self.on_failure == "fail":
-                raise error from failure  # retried: the alert is not out yet
-            raise
-        if sent:
-            self.log.info("Sent the data-quality alert %r", alert.subject)
