@@ -23,7 +23,7 @@ from airflow_gt.manifests.layout import (
 )
 from airflow_gt.manifests.reader import json_document_error
 from airflow_gt.manifests.s3_errors import s3_errors
-from airflow_gt.manifests.storage import S3Location, default_s3_client, get_s3_body
+from airflow_gt.manifests.storage import S3Location, default_s3_client, read_bytes
 
 
 @dataclass(frozen=True)
@@ -93,15 +93,6 @@ CONCURRENT_READS = 16
 as fast as S3 answers, not one round trip after another."""
 
 
-def _read_object(client: Any, location: S3Location) -> bytes:
-    body = get_s3_body(client, location)
-    try:
-        with s3_errors(str(location), "read", client):
-            return bytes(body.read())
-    finally:
-        body.close()
-
-
 def read_worker_responses(
     layout: LabelingJobOutputLayout, *, iteration: int | None = None, s3_client: Any = None,
     concurrency: int = CONCURRENT_READS,
@@ -131,7 +122,8 @@ def read_worker_responses(
                     if key is None:
                         continue
                     location = S3Location(prefix.bucket, item["Key"])
-                    pending.append((location, key, pool.submit(_read_object, client, location)))
+                    fetched = pool.submit(read_bytes, str(location), client)
+                    pending.append((location, key, fetched))
                     while len(pending) >= max(1, concurrency):
                         yield _parsed(pending.popleft())
             while pending:

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from airflow_gt.exceptions import ManifestError, ManifestNotFoundError, WorkerResponseError
+from airflow_gt.exceptions import ManifestNotFoundError, WorkerResponseError
 from airflow_gt.manifests.layout import (
     OUTPUT_MANIFEST,
     LabelingJobOutputLayout,
     parse_worker_response_key,
 )
-from airflow_gt.manifests.storage import S3Location, is_s3_uri
+from airflow_gt.manifests.storage import S3Location, is_s3_uri, read_bytes
 from airflow_gt.manifests.worker_responses import (
     WorkerResponse,
     parse_worker_response,
@@ -75,11 +75,7 @@ class JobOutput:
             if key is not None:
                 found.append((key.iteration, key.index, key.timestamp, path, key))
         for *_, path, key in sorted(found):
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise ManifestError(f"{path}: cannot be read ({exc.strerror})") from None
-            yield parse_worker_response(data, str(path), key)
+            yield parse_worker_response(read_bytes(path), str(path), key)
 
 
 def check_worker_response(response: WorkerResponse, objects: int) -> None:
